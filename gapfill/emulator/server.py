@@ -1,0 +1,104 @@
+"""Start moto server on 127.0.0.1 and hand out its endpoint.
+
+Everything reaches it exactly as it would reach AWS: boto3 over HTTP, selected with the
+standard ``AWS_ENDPOINT_URL``. The Connect extension is installed before the first request
+so that moto's server builds its Connect routes with our operations included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Credentials and region for the emulator: moto accepts any; these are not secrets.
+EMULATOR_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+#: moto's default account id (a documented placeholder, not a real account).
+EMULATOR_ACCOUNT_ID = "123456789012"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    """A running moto server; use as a context manager or call ``stop``."""
+
+    port: int = 0
+    _server: Any = field(default=None, repr=False)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """Environment that points boto3 (and the AWS CLI) at this emulator."""
+        return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.endpoint}
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[Emulator]:
+        """Point this process's boto3 at the emulator for the duration of the block."""
+        from providers.core.aws import reset_clients
+
+        saved = {k: os.environ.get(k) for k in self.env()}
+        os.environ.update(self.env())
+        reset_clients()
+        try:
+            yield self
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_clients()
+
+    def reset(self) -> None:
+        """Forget every resource (moto's own reset endpoint, over HTTP)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            pass
+
+    def start(self) -> Emulator:
+        from moto.server import ThreadedMotoServer
+
+        from gapfill.emulator.connect import install
+
+        install()
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if not self.port:
+            self.port = free_port()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_emulator(port: int = 0) -> Emulator:
+    """Start moto server (with the Connect extension) on 127.0.0.1:port (0 = any free)."""
+    return Emulator(port=port).start()

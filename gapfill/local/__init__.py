@@ -1,0 +1,1 @@
+"""Local tooling that plays CloudFormation's side of the custom-resource protocol."""

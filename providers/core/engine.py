@@ -1,0 +1,453 @@
+"""The protocol engine: one event in, exactly one response out (protocol rules 1-10).
+
+``run`` never raises. Whatever happens (malformed event, unknown type, schema errors,
+AWS errors, a provider bug, a provider module that fails to import, a hung AWS call) the
+invocation ends with one PUT of SUCCESS or FAILED before the deadline, or hands its
+waiting over to a re-invocation that will answer instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from providers.core import ids
+from providers.core.aws import error_code, error_message
+from providers.core.deadline import Backoff, Deadline
+from providers.core.errors import (
+    DeadlineExceededError,
+    GapfillError,
+    InvalidEventError,
+    PropertyValidationError,
+)
+from providers.core.log import logger, redactor
+from providers.core.provider import Pending, Provider, Request, Result
+from providers.core.response import (
+    Response,
+    ResponseURLRejectedError,
+    check_response_url,
+    send,
+    url_host,
+)
+from providers.core.schema import ResourceSchema, load_schema
+
+CONTINUATION_KEY = "GapfillContinuation"
+MAX_CONTINUATIONS = 200
+REQUEST_TYPES = ("Create", "Update", "Delete")
+_REQUIRED_STRINGS = ("RequestType", "ResourceType", "StackId", "RequestId", "LogicalResourceId")
+_LOG_KEYS = ("RequestId", "StackId", "LogicalResourceId", "ResourceType", "RequestType")
+
+ProviderResolver = Callable[[str], type[Provider]]
+Reinvoker = Callable[[dict[str, Any], Any], None]
+
+
+def _lambda_reinvoke(event: dict[str, Any], context: Any) -> None:
+    """Default hand-over: invoke this same function asynchronously with the state."""
+    from providers.core.aws import client
+
+    arn = getattr(context, "invoked_function_arn", None)
+    if not arn:
+        raise GapfillError("cannot continue waiting: the Lambda context has no invoked_function_arn")
+    client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(event).encode())
+
+
+_reinvoker: Reinvoker = _lambda_reinvoke
+
+
+def set_reinvoker(func: Reinvoker | None) -> None:
+    """Replace how waiting continues in a new invocation (the local runner queues it)."""
+    global _reinvoker  # noqa: PLW0603 - one process-wide hook, set by the local runner
+    _reinvoker = func or _lambda_reinvoke
+
+
+@dataclass
+class _Continuation:
+    started_at: float
+    attempt: int
+    operation: str
+    pending: Pending
+    replacing: bool
+
+
+class _Responder:
+    """Guarantees at most one PUT, shared by the main path and the watchdog."""
+
+    def __init__(self, url: str, deadline: Deadline | None) -> None:
+        self.url = url
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self.answered = False
+
+    def claim(self) -> bool:
+        with self._lock:
+            if self.answered:
+                return False
+            self.answered = True
+            return True
+
+    def answer(self, response: Response, started: float) -> None:
+        if not self.claim():
+            return
+        response.reason = redactor.scrub(response.reason)
+        response.data = redactor.scrub_value(response.data)
+        body = response.to_body()
+        budget = self.deadline.send_budget if self.deadline else None
+        result = send(self.url, body, time_left=budget)
+        fields = {
+            "phase": "response",
+            "Status": response.status,
+            "PhysicalResourceId": response.physical_id,
+            "response_host": url_host(self.url),
+            "attempts": result.attempts,
+            "bytes": len(body),
+            "duration_ms": round((time.time() - started) * 1000, 1),
+        }
+        if response.status == "FAILED":
+            fields["Reason"] = response.reason
+        if result.ok:
+            logger.info("response sent", extra=fields)
+        else:
+            logger.error("response could not be delivered", extra={**fields, "error": result.last_error})
+
+
+def run(event: Any, context: Any, resolve: ProviderResolver) -> None:
+    """Serve one custom-resource event. Never raises."""
+    started = time.time()
+    url = event.get("ResponseURL") if isinstance(event, Mapping) else None
+    if not isinstance(url, str) or not url:
+        logger.error("event has no ResponseURL: nothing can be answered", extra={"phase": "received"})
+        return
+    try:
+        check_response_url(url)
+    except ResponseURLRejectedError as exc:
+        logger.error("ResponseURL rejected, no response sent", extra={"phase": "received", "error": str(exc)})
+        return
+    keys = {k: str(event.get(k, ""))[:512] for k in _LOG_KEYS}
+    logger.append_keys(**keys)
+    try:
+        _serve(event, context, resolve, url, started)
+    except Exception:  # pragma: no cover - _serve answers on every path; this is the last net
+        logger.exception("gapfill internal error")
+        responder = _Responder(url, None)
+        responder.answer(_failed(event, "gapfill internal error; see the function's logs"), started)
+    finally:
+        logger.remove_keys(list(_LOG_KEYS))
+        redactor.clear()
+
+
+def _failed(event: Mapping[str, Any], reason: str, physical_id: str | None = None) -> Response:
+    request_id = str(event.get("RequestId", ""))
+    pid = physical_id or event.get("PhysicalResourceId")
+    if not isinstance(pid, str) or not pid:
+        pid = ids.failed_create_id(request_id or "unknown")
+    return Response(
+        status="FAILED",
+        physical_id=pid,
+        stack_id=str(event.get("StackId", "")),
+        request_id=request_id,
+        logical_id=str(event.get("LogicalResourceId", "")),
+        reason=reason,
+    )
+
+
+def parse_request(event: Mapping[str, Any]) -> Request:
+    """Check the event's shape; every problem names the field."""
+    problems: list[str] = []
+    for key in _REQUIRED_STRINGS:
+        value = event.get(key)
+        if value is None:
+            problems.append(f"event is missing '{key}'")
+        elif not isinstance(value, str) or not value:
+            problems.append(f"event field '{key}' must be a non-empty string")
+    request_type = event.get("RequestType")
+    if isinstance(request_type, str) and request_type and request_type not in REQUEST_TYPES:
+        problems.append(
+            f"event field 'RequestType' is '{request_type[:40]}', expected Create, Update or Delete"
+        )
+    physical_id = event.get("PhysicalResourceId")
+    if request_type in ("Update", "Delete") and (not isinstance(physical_id, str) or not physical_id):
+        problems.append(f"event field 'PhysicalResourceId' is required for {request_type}")
+    props = event.get("ResourceProperties", {})
+    if props is None:
+        props = {}
+    if not isinstance(props, Mapping):
+        problems.append("event field 'ResourceProperties' must be an object")
+    old = event.get("OldResourceProperties")
+    if request_type == "Update" and not isinstance(old, Mapping):
+        problems.append("event field 'OldResourceProperties' must be an object for Update")
+    if problems:
+        raise InvalidEventError("; ".join(problems))
+    timeout: float | None = None
+    raw_timeout = props.get("ServiceTimeout") if isinstance(props, Mapping) else None
+    if raw_timeout is not None:
+        try:
+            timeout = float(raw_timeout)
+        except (TypeError, ValueError):
+            raise InvalidEventError("ServiceTimeout: must be a number of seconds") from None
+        if not 1 <= timeout <= 3600:
+            raise InvalidEventError("ServiceTimeout: must be between 1 and 3600 seconds")
+    return Request(
+        request_type=str(request_type),
+        resource_type=str(event["ResourceType"]),
+        stack_id=str(event["StackId"]),
+        request_id=str(event["RequestId"]),
+        logical_id=str(event["LogicalResourceId"]),
+        response_url=str(event["ResponseURL"]),
+        physical_id=physical_id if isinstance(physical_id, str) and physical_id else None,
+        raw_properties=props,
+        raw_old_properties=old if isinstance(old, Mapping) else None,
+        service_timeout=timeout,
+    )
+
+
+def _continuation(event: Mapping[str, Any]) -> _Continuation | None:
+    raw = event.get(CONTINUATION_KEY)
+    if raw is None:
+        return None
+    try:
+        pending = raw["pending"]
+        return _Continuation(
+            started_at=float(raw["startedAt"]),
+            attempt=int(raw["attempt"]),
+            operation=str(raw["operation"]),
+            pending=Pending(
+                physical_id=str(pending["physicalId"]),
+                waiting_for=str(pending["waitingFor"]),
+                state=dict(pending.get("state") or {}),
+            ),
+            replacing=bool(raw.get("replacing", False)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidEventError(f"event field '{CONTINUATION_KEY}' is malformed") from exc
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A CloudFormation Reason for any exception: readable, AWS's own words first."""
+    if isinstance(exc, GapfillError):
+        return str(exc)
+    code = error_code(exc)
+    if code:
+        operation = getattr(exc, "operation_name", "") or "AWS call"
+        return f"{operation} failed: {code}: {error_message(exc)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _serve(
+    event: Mapping[str, Any], context: Any, resolve: ProviderResolver, url: str, started: float
+) -> None:
+    responder = _Responder(url, None)
+    try:
+        request = parse_request(event)
+        continuation = _continuation(event)
+    except GapfillError as exc:
+        logger.warning("malformed event", extra={"phase": "validate", "error": str(exc)})
+        responder.answer(_failed(event, str(exc)), started)
+        return
+
+    if request.request_type == "Delete" and ids.is_failed_create_id(request.physical_id):
+        logger.info("delete of a create that made nothing", extra={"phase": "delete"})
+        responder.answer(_success(request, Result(str(request.physical_id))), started)
+        return
+
+    try:
+        provider_cls = resolve(request.resource_type)
+        inline = provider_cls.schema_document
+        schema = (
+            ResourceSchema(request.resource_type, inline) if inline else load_schema(request.resource_type)
+        )
+    except Exception as exc:  # import errors of provider modules included
+        reason = describe_exception(exc)
+        logger.error("provider unavailable", extra={"phase": "resolve", "error": reason})
+        if request.request_type == "Delete" and isinstance(exc, GapfillError):
+            # An unknown type never created anything: let the stack delete cleanly.
+            responder.answer(_success(request, Result(str(request.physical_id))), started)
+            return
+        responder.answer(_failed(event, reason, _failure_id(request, None)), started)
+        return
+
+    started_at = continuation.started_at if continuation else started
+    total = min(provider_cls.max_wait_seconds, (request.service_timeout or 3600.0) - 5.0)
+    deadline = Deadline.from_context(context, started_at=started_at, total_seconds=max(1.0, total))
+    responder.deadline = deadline
+    watchdog = _start_watchdog(responder, event, request, deadline, started)
+    try:
+        _operate(request, schema, provider_cls, continuation, deadline, responder, event, context, started)
+    finally:
+        watchdog.cancel()
+
+
+def _start_watchdog(
+    responder: _Responder, event: Mapping[str, Any], request: Request, deadline: Deadline, started: float
+) -> threading.Timer:
+    """Answer FAILED just before the Lambda deadline if the work is still stuck in a call."""
+    delay = max(0.1, deadline.invocation_end - time.time() - max(1.0, deadline.reserve / 2))
+
+    def fire() -> None:
+        logger.error("deadline reached while the provider was still working", extra={"phase": "watchdog"})
+        reason = (
+            "gapfill: the provider did not finish before the Lambda deadline; "
+            "answered FAILED so that the stack does not hang"
+        )
+        responder.answer(_failed(event, reason, _failure_id(request, None)), started)
+
+    timer = threading.Timer(delay, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _failure_id(request: Request, exc: BaseException | None) -> str:
+    explicit = getattr(exc, "physical_id", None)
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    if request.request_type == "Create" or not request.physical_id:
+        return ids.failed_create_id(request.request_id)
+    return request.physical_id
+
+
+def _success(request: Request, result: Result) -> Response:
+    return Response(
+        status="SUCCESS",
+        physical_id=result.physical_id,
+        stack_id=request.stack_id,
+        request_id=request.request_id,
+        logical_id=request.logical_id,
+        data=dict(result.data),
+        no_echo=result.no_echo,
+    )
+
+
+def _operate(
+    request: Request,
+    schema: ResourceSchema,
+    provider_cls: type[Provider],
+    continuation: _Continuation | None,
+    deadline: Deadline,
+    responder: _Responder,
+    event: Mapping[str, Any],
+    context: Any,
+    started: float,
+) -> None:
+    op_started = time.time()
+    try:
+        strict = request.request_type != "Delete"
+        properties = schema.prepare(request.raw_properties, strict=strict and continuation is None)
+        old = schema.prepare(request.raw_old_properties, strict=False) if request.raw_old_properties else {}
+        redactor.add(schema.write_only_values(properties))
+        redactor.add(schema.write_only_values(old))
+        replacing = False
+        if request.request_type == "Update":
+            changed = schema.create_only_changes(properties, old)
+            replacing = bool(changed) if continuation is None else continuation.replacing
+            if changed:
+                logger.info("replacement", extra={"phase": "update", "createOnlyChanged": changed})
+        provider = provider_cls(request, schema, properties, old, deadline, replacing=replacing)
+        if continuation is not None:
+            outcome: Result | Pending | None = continuation.pending
+        elif request.request_type == "Create" or replacing:
+            outcome = provider.create()
+        elif request.request_type == "Update":
+            outcome = provider.update()
+        else:
+            outcome = provider.delete()
+        outcome = _wait(provider, outcome, deadline, continuation, event, context, replacing)
+        if outcome is None:
+            return  # handed over to a re-invocation, which will answer
+        _check_physical_id(request, outcome, replacing)
+        logger.info(
+            "operation completed",
+            extra={
+                "phase": request.request_type.lower(),
+                "duration_ms": round((time.time() - op_started) * 1000, 1),
+            },
+        )
+        responder.answer(_success(request, outcome), started)
+    except PropertyValidationError as exc:
+        logger.warning("invalid properties", extra={"phase": "validate", "errors": exc.errors})
+        responder.answer(_failed(event, str(exc), _failure_id(request, exc)), started)
+    except Exception as exc:
+        reason = describe_exception(exc)
+        if isinstance(exc, GapfillError):
+            logger.warning("operation failed", extra={"phase": request.request_type.lower(), "error": reason})
+        else:
+            logger.exception(
+                "operation failed", extra={"phase": request.request_type.lower(), "error": reason}
+            )
+        responder.answer(_failed(event, reason, _failure_id(request, exc)), started)
+
+
+def _check_physical_id(request: Request, result: Result, replacing: bool) -> None:
+    if not result.physical_id:
+        raise GapfillError("provider returned an empty physical id")
+    if request.request_type == "Update" and not replacing and result.physical_id != request.physical_id:
+        raise GapfillError("provider changed the physical id during an in-place update")
+    if request.request_type == "Update" and replacing and result.physical_id == request.physical_id:
+        raise GapfillError("a replacement must return a new physical id")
+
+
+def _wait(
+    provider: Provider,
+    outcome: Result | Pending | None,
+    deadline: Deadline,
+    continuation: _Continuation | None,
+    event: Mapping[str, Any],
+    context: Any,
+    replacing: bool,
+) -> Result | None:
+    backoff = Backoff()
+    if continuation is not None and isinstance(outcome, Pending):
+        outcome = provider.check(outcome)
+    while isinstance(outcome, Pending):
+        if deadline.operation_left() <= 0:
+            waited = round(time.time() - deadline.started_at)
+            raise DeadlineExceededError(f"timed out after {waited}s waiting for {outcome.waiting_for}")
+        interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
+        interval = min(interval, max(0.0, deadline.operation_left()))
+        if deadline.invocation_left() < interval + 1.0:
+            _hand_over(outcome, deadline, continuation, event, context, replacing)
+            return None
+        logger.info(
+            "waiting",
+            extra={"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)},
+        )
+        time.sleep(interval)
+        outcome = provider.check(outcome)
+    if outcome is None:
+        return Result(str(provider.physical_id))
+    return outcome
+
+
+def _hand_over(
+    pending: Pending,
+    deadline: Deadline,
+    continuation: _Continuation | None,
+    event: Mapping[str, Any],
+    context: Any,
+    replacing: bool,
+) -> None:
+    attempt = (continuation.attempt if continuation else 0) + 1
+    if attempt > MAX_CONTINUATIONS:
+        raise DeadlineExceededError(
+            f"timed out waiting for {pending.waiting_for} ({attempt - 1} re-invocations)"
+        )
+    payload = dict(event)
+    payload[CONTINUATION_KEY] = {
+        "startedAt": deadline.started_at,
+        "attempt": attempt,
+        "operation": str(event.get("RequestType")),
+        "replacing": replacing,
+        "pending": {
+            "physicalId": pending.physical_id,
+            "waitingFor": pending.waiting_for,
+            "state": pending.state,
+        },
+    }
+    logger.info(
+        "continuing in a new invocation",
+        extra={"phase": "wait", "waitingFor": pending.waiting_for, "attempt": attempt},
+    )
+    _reinvoker(payload, context)

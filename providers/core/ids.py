@@ -1,0 +1,35 @@
+"""Physical ids and client tokens that the framework owns (protocol rules 4 and 7)."""
+
+from __future__ import annotations
+
+import hashlib
+
+#: Prefix of the physical id reported when a Create fails before anything exists. The
+#: Delete that CloudFormation sends afterwards is answered SUCCESS without any AWS call.
+FAILED_CREATE_PREFIX = "gapfill-create-failed-"
+
+
+def failed_create_id(request_id: str) -> str:
+    """Return the recognisable marker id for a Create that made nothing."""
+    return FAILED_CREATE_PREFIX + hashlib.sha256(request_id.encode()).hexdigest()[:24]
+
+
+def is_failed_create_id(physical_id: str | None) -> bool:
+    """True when ``physical_id`` is the marker of a Create that made nothing."""
+    return bool(physical_id) and str(physical_id).startswith(FAILED_CREATE_PREFIX)
+
+
+def client_token(stack_id: str, logical_id: str, request_id: str, purpose: str = "") -> str:
+    """Idempotency token for creating APIs: stable across retries of the same request.
+
+    The same RequestId can reach the function twice (CloudFormation retries, Lambda async
+    retries); AWS deduplicates calls that carry the same token, so nothing is made twice.
+    64 hex characters fit every AWS ClientToken limit we use (Connect allows up to 500).
+    """
+    material = "\x1f".join((stack_id, logical_id, request_id, purpose))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def short_hash(*parts: str, length: int = 16) -> str:
+    """A deterministic short digest for ids built from stack and logical ids."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]

@@ -1,0 +1,81 @@
+"""Structured JSON logs (protocol rule 10) that never carry secrets (rule 9).
+
+One line per phase with RequestId, StackId, LogicalResourceId, ResourceType and duration.
+Every record passes through :class:`Redactor`, which replaces writeOnly property values,
+generated passwords and anything that looks like a pre-signed URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+_SIGNED_QUERY = re.compile(r"(https?://[^\s\"'?]+)\?[^\s\"']*(X-Amz-|Signature=|AWSAccessKeyId=)[^\s\"']*")
+
+
+class Redactor(logging.Filter):
+    """Masks registered secret strings in every record, whatever formatter follows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, values: Iterable[str]) -> None:
+        with self._lock:
+            self._secrets.update(v for v in values if isinstance(v, str) and len(v) >= 4)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._secrets.clear()
+
+    def scrub(self, text: str) -> str:
+        text = _SIGNED_QUERY.sub(r"\1?[redacted]", text)
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def scrub_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self.scrub_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.scrub_value(v) for v in value]
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.scrub(record.msg)
+        elif isinstance(record.msg, dict | list):
+            record.msg = self.scrub_value(record.msg)
+        if record.args:
+            record.args = (
+                tuple(self.scrub_value(a) for a in record.args)
+                if isinstance(record.args, tuple)
+                else record.args
+            )
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD_ATTRS and isinstance(value, str | dict | list):
+                record.__dict__[key] = self.scrub_value(value)
+        return True
+
+
+_STANDARD_ATTRS = set(logging.LogRecord("x", 0, "x", 0, "x", None, None).__dict__) | {"message", "asctime"}
+
+redactor = Redactor()
+logger = Logger(
+    service="gapfill", level=os.environ.get("GAPFILL_LOG_LEVEL", os.environ.get("LOG_LEVEL", "INFO"))
+)
+logger.addFilter(redactor)
+for _handler in logger.handlers:
+    _handler.addFilter(redactor)

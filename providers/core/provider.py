@@ -1,0 +1,135 @@
+"""The base class a resource type implements: ``create``, ``update``, ``delete`` and,
+where AWS is asynchronous, ``check``. Everything else (event parsing, coercion,
+validation, replacement, physical ids, waiting, the response) is the engine's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from providers.core import aws, ids
+from providers.core.deadline import Deadline
+from providers.core.log import logger, redactor
+from providers.core.schema import ResourceSchema
+
+
+@dataclass(frozen=True)
+class Request:
+    """The parts of a CloudFormation custom-resource event that providers read."""
+
+    request_type: str
+    resource_type: str
+    stack_id: str
+    request_id: str
+    logical_id: str
+    response_url: str
+    physical_id: str | None
+    raw_properties: Mapping[str, Any]
+    raw_old_properties: Mapping[str, Any] | None
+    service_timeout: float | None
+
+    @property
+    def region(self) -> str | None:
+        """The stack's region, from its ARN (``arn:aws:cloudformation:REGION:...``)."""
+        parts = self.stack_id.split(":")
+        return parts[3] if len(parts) > 4 and parts[3] else None
+
+    @property
+    def stack_name(self) -> str:
+        parts = self.stack_id.split(":stack/", 1)
+        return parts[1].split("/", 1)[0] if len(parts) == 2 else self.stack_id
+
+
+@dataclass
+class Result:
+    """A finished operation: the physical id and the ``Fn::GetAtt`` attributes."""
+
+    physical_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    no_echo: bool = False
+
+
+@dataclass
+class Pending:
+    """Asynchronous AWS work under way: the engine calls ``check`` again with it, in this
+    invocation while time remains, otherwise in a re-invocation (``state`` must be JSON)."""
+
+    physical_id: str
+    waiting_for: str
+    state: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
+
+
+Outcome = Result | Pending
+
+
+class Provider:
+    """Subclass per resource type; one module per type.
+
+    Attributes available to subclasses:
+
+    * ``properties``: coerced, defaulted and validated properties (lenient on Delete);
+    * ``old_properties``: previous properties on Update (coerced, never rejected);
+    * ``physical_id``: the id CloudFormation holds (None on Create);
+    * ``replacing``: True when Update became a Create because a createOnly property changed.
+    """
+
+    resource_type: ClassVar[str] = ""
+    #: Upper bound on waiting for AWS across re-invocations (CloudFormation allows one hour).
+    max_wait_seconds: ClassVar[float] = 3300.0
+    #: A schema given inline instead of ``schemas/<Type>.json`` (test providers use it).
+    schema_document: ClassVar[dict[str, Any] | None] = None
+
+    def __init__(
+        self,
+        request: Request,
+        schema: ResourceSchema,
+        properties: dict[str, Any],
+        old_properties: dict[str, Any],
+        deadline: Deadline,
+        *,
+        replacing: bool = False,
+    ) -> None:
+        self.request = request
+        self.schema = schema
+        self.properties = properties
+        self.old_properties = old_properties
+        self.physical_id = request.physical_id
+        self.deadline = deadline
+        self.replacing = replacing
+        self.log = logger
+
+    # -- what a resource type implements -------------------------------------------------
+    def create(self) -> Outcome:
+        raise NotImplementedError
+
+    def update(self) -> Outcome:
+        """Change the resource in place; must keep ``physical_id`` and never delete."""
+        raise NotImplementedError
+
+    def delete(self) -> Result | Pending | None:
+        """Remove what ``physical_id`` names; already gone is success."""
+        raise NotImplementedError
+
+    def check(self, pending: Pending) -> Outcome:
+        """Poll asynchronous work started by create/update/delete."""
+        raise NotImplementedError(f"{type(self).__name__} returned Pending but has no check()")
+
+    # -- helpers --------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return aws.client(service, self.request.region)
+
+    def client_token(self, purpose: str = "") -> str:
+        return ids.client_token(
+            self.request.stack_id, self.request.logical_id, self.request.request_id, purpose
+        )
+
+    def keep_secret(self, *values: str) -> None:
+        """Register generated secrets so that no log line or response can carry them."""
+        redactor.add(values)
+
+    @property
+    def operation(self) -> str:
+        return self.request.request_type

@@ -1,0 +1,172 @@
+"""The one PUT to CloudFormation's pre-signed ResponseURL (protocol rule 2).
+
+The ResponseURL is a bearer secret: it is never logged, only its host. Bodies are at most
+4096 bytes: the Reason is truncated keeping its head, and a SUCCESS whose Data does not fit
+becomes a FAILED that says so rather than a silently trimmed attribute.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_BODY_BYTES = 4096
+ALLOW_LOCAL_ENV = "GAPFILL_ALLOW_LOCAL_RESPONSE_URL"
+_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov")
+
+
+class ResponseURLRejectedError(ValueError):
+    """The ResponseURL is not one CloudFormation would issue; nothing is sent to it."""
+
+
+@dataclass
+class Response:
+    """What CloudFormation reads back; ``to_body`` enforces the size rules."""
+
+    status: str
+    physical_id: str
+    stack_id: str
+    request_id: str
+    logical_id: str
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    no_echo: bool = False
+
+    def _document(self, reason: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "Status": self.status,
+            "Reason": reason,
+            "PhysicalResourceId": self.physical_id,
+            "StackId": self.stack_id,
+            "RequestId": self.request_id,
+            "LogicalResourceId": self.logical_id,
+            "NoEcho": self.no_echo,
+        }
+        if data:
+            doc["Data"] = dict(data)
+        return doc
+
+    def to_body(self) -> bytes:
+        """Serialise within 4096 bytes; oversize Data turns the answer into a FAILED."""
+        body = _dump(self._document(self.reason, self.data))
+        if len(body) <= MAX_BODY_BYTES:
+            return body
+        if self.data and self.status == "SUCCESS":
+            self.status = "FAILED"
+            self.reason = (
+                f"The resource's attributes (Data) take {len(_dump(self.data))} bytes, more than fit in "
+                f"CloudFormation's {MAX_BODY_BYTES}-byte response; nothing was trimmed silently. "
+                + self.reason
+            )
+            self.data = {}
+        body = _dump(self._document(self.reason, self.data))
+        if len(body) <= MAX_BODY_BYTES:
+            return body
+        overflow = len(body) - MAX_BODY_BYTES
+        reason_bytes = self.reason.encode()
+        keep = max(0, len(reason_bytes) - overflow - 40)
+        self.reason = reason_bytes[:keep].decode("utf-8", errors="ignore") + " [truncated]"
+        body = _dump(self._document(self.reason, self.data))
+        while len(body) > MAX_BODY_BYTES and self.reason:
+            self.reason = self.reason[: max(0, len(self.reason) - 64)]
+            body = _dump(self._document(self.reason, self.data))
+        return body
+
+
+def _dump(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=True, default=str).encode()
+
+
+def check_response_url(url: str) -> None:
+    """Accept only https URLs on AWS hosts, or loopback http when explicitly allowed."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError as exc:
+        raise ResponseURLRejectedError("ResponseURL is not a URL") from exc
+    if parts.scheme == "https" and host.endswith(_AWS_HOST_SUFFIXES):
+        return
+    if os.environ.get(ALLOW_LOCAL_ENV) == "1" and parts.scheme in ("http", "https") and _is_loopback(host):
+        return
+    raise ResponseURLRejectedError(
+        f"ResponseURL scheme '{parts.scheme}' host '{host}' is not an AWS https endpoint"
+        + ("" if os.environ.get(ALLOW_LOCAL_ENV) == "1" else f" (set {ALLOW_LOCAL_ENV}=1 for loopback)")
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_host(url: str) -> str:
+    """The only part of a ResponseURL that may be logged."""
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
+@dataclass
+class SendResult:
+    ok: bool
+    attempts: int
+    last_error: str = ""
+
+
+def send(
+    url: str,
+    body: bytes,
+    *,
+    attempts: int = 5,
+    timeout: float = 10.0,
+    time_left: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendResult:
+    """PUT ``body`` with bounded retries and backoff; a non-2xx answer is a failure.
+
+    ``time_left`` (seconds) stops retrying before the Lambda deadline.
+    """
+    check_response_url(url)
+    last_error = ""
+    delay = 0.25
+    for attempt in range(1, attempts + 1):
+        budget = time_left() if time_left else timeout
+        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+            url,
+            data=body,
+            method="PUT",
+            headers={"content-type": "", "content-length": str(len(body))},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=max(0.5, min(timeout, budget))) as reply:  # noqa: S310
+                status = reply.status
+            if 200 <= status < 300:
+                return SendResult(True, attempt)
+            last_error = f"HTTP {status}"
+        except urllib.error.HTTPError as exc:
+            last_error = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            last_error = type(exc).__name__ + (
+                f": {exc.reason}" if isinstance(exc, urllib.error.URLError) else ""
+            )
+        if attempt == attempts:
+            break
+        remaining = time_left() if time_left else float("inf")
+        if remaining < delay + 1.0:
+            break
+        sleep(delay)
+        delay = min(delay * 2, 4.0)
+    return SendResult(False, attempt, last_error)

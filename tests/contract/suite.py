@@ -1,0 +1,274 @@
+"""The contract suite: CloudFormation's expectations of every provider, as plain checks.
+
+A provider joins by adding ``tests/contract/cases/<type>.py`` with ``CASE = ContractCase(...)``.
+Each ``check_*`` function takes ``(cfn, case, env)`` and raises AssertionError on a breach,
+so the same checks run against the real providers (test_contract.py) and against
+deliberately broken ones (test_suite_can_fail.py) to show that the suite can fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gapfill.local.protocol import Answer, LocalCloudFormation
+
+MAX_BODY = 4096
+
+
+@dataclass
+class Env:
+    """What a case's hooks get: boto3 clients on the emulator, a unique-name maker, logs."""
+
+    client: Callable[[str], Any]
+    unique: Callable[[str], str]
+    logs: Any = None
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ContractCase:
+    """How the suite drives one resource type.
+
+    * ``make_properties(env)``: arrange prerequisites in the emulator, return Create properties
+      (each call must describe a new, distinct resource);
+    * ``update_in_place(env, props)``: changed properties that keep the physical id;
+    * ``update_replacing(env, props)``: properties changing a createOnly property (None if none);
+    * ``exists(env, physical_id, props)``: is the resource there (and ours)?
+    * ``bad_values``: ``(text the Reason must contain, props transformer)`` pairs for invalid input;
+    * ``secrets(env, answer, props)``: secret strings that must never be in a response or log line;
+    * ``count(env, props)``: how many resources match props (for the duplicate RequestId check).
+    """
+
+    resource_type: str
+    make_properties: Callable[[Env], dict[str, Any]]
+    update_in_place: Callable[[Env, dict[str, Any]], dict[str, Any]]
+    exists: Callable[[Env, str, dict[str, Any]], bool]
+    update_replacing: Callable[[Env, dict[str, Any]], dict[str, Any]] | None = None
+    bad_values: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = field(default_factory=list)
+    secrets: Callable[[Env, Answer, dict[str, Any]], list[str]] | None = None
+    count: Callable[[Env, dict[str, Any]], int] | None = None
+    required: tuple[str, ...] = ()
+    function_timeout: float = 900.0
+
+    @property
+    def id(self) -> str:
+        return self.resource_type.split("::")[-1]
+
+
+def assert_one_valid_response(answer: Answer, expect: str | None = None) -> dict[str, Any]:
+    """Exactly one PUT, well-formed, within 4096 bytes, non-empty physical id, right headers."""
+    assert len(answer.puts) == 1, f"expected exactly one response, got {len(answer.puts)}"
+    put = answer.puts[0]
+    assert put.headers.get("content-type", "") == "", (
+        f"content-type must be empty, was {put.headers.get('content-type')!r}"
+    )
+    assert len(put.raw) <= MAX_BODY, f"response body is {len(put.raw)} bytes"
+    body = json.loads(put.raw)
+    for key in ("Status", "PhysicalResourceId", "StackId", "RequestId", "LogicalResourceId"):
+        assert isinstance(body.get(key), str), f"response lacks {key}"
+    assert body["Status"] in ("SUCCESS", "FAILED")
+    assert body["PhysicalResourceId"], "empty physical id"
+    assert body["RequestId"] == answer.event["RequestId"]
+    assert body["StackId"] == answer.event["StackId"]
+    assert body["LogicalResourceId"] == answer.event["LogicalResourceId"]
+    if body["Status"] == "FAILED":
+        assert body.get("Reason"), "FAILED without a Reason"
+    if expect is not None:
+        assert body["Status"] == expect, f"expected {expect}, got {body['Status']}: {body.get('Reason')}"
+    return body
+
+
+def _create(cfn: LocalCloudFormation, case: ContractCase, props: dict[str, Any], **kw: Any) -> Answer:
+    return cfn.create(case.resource_type, props, **kw)
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+
+def check_create_then_delete(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    pid = created.physical_id
+    assert case.exists(env, pid, props), "created resource is not there"
+    deleted = cfn.delete(case.resource_type, pid, props)
+    assert_one_valid_response(deleted, "SUCCESS")
+    assert deleted.physical_id == pid
+    assert not case.exists(env, pid, props), "resource still there after delete"
+
+
+def check_update_in_place_keeps_id(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    new_props = case.update_in_place(env, copy.deepcopy(props))
+    updated = cfn.update(case.resource_type, created.physical_id, new_props, props)
+    assert_one_valid_response(updated, "SUCCESS")
+    assert updated.physical_id == created.physical_id, "in-place update changed the physical id"
+    assert case.exists(env, updated.physical_id, new_props)
+    # Rollback: CloudFormation swaps old and new.
+    rolled = cfn.update(case.resource_type, created.physical_id, props, new_props)
+    assert_one_valid_response(rolled, "SUCCESS")
+    assert rolled.physical_id == created.physical_id
+    assert case.exists(env, rolled.physical_id, props)
+    assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
+    assert not case.exists(env, created.physical_id, props)
+
+
+def check_update_replacing_then_delete_old(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    if case.update_replacing is None:
+        return
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    old_id = created.physical_id
+    new_props = case.update_replacing(env, copy.deepcopy(props))
+    updated = cfn.update(case.resource_type, old_id, new_props, props)
+    assert_one_valid_response(updated, "SUCCESS")
+    new_id = updated.physical_id
+    assert new_id != old_id, "a createOnly change must return a new physical id"
+    assert case.exists(env, old_id, props), "update must never delete the old resource"
+    assert case.exists(env, new_id, new_props)
+    # CloudFormation deletes the old one during cleanup, with the old properties.
+    assert_one_valid_response(cfn.delete(case.resource_type, old_id, props), "SUCCESS")
+    assert not case.exists(env, old_id, props)
+    assert case.exists(env, new_id, new_props), "deleting the old resource removed the new one"
+    assert_one_valid_response(cfn.delete(case.resource_type, new_id, new_props), "SUCCESS")
+    assert not case.exists(env, new_id, new_props)
+
+
+def check_delete_twice(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    for _ in range(2):
+        assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
+    assert not case.exists(env, created.physical_id, props)
+
+
+@contextlib.contextmanager
+def aws_unreachable() -> Iterator[None]:
+    """Point boto3 at a closed loopback port: any AWS call would fail."""
+    from gapfill.emulator.server import free_port
+    from providers.core.aws import reset_clients
+
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+    os.environ["GAPFILL_MAX_ATTEMPTS"] = "1"
+    reset_clients()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
+        os.environ.pop("GAPFILL_MAX_ATTEMPTS", None)
+        reset_clients()
+
+
+def check_delete_after_failed_create(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    props["GapfillBogusProperty"] = "x"
+    created = _create(cfn, case, props)
+    body = assert_one_valid_response(created, "FAILED")
+    assert "GapfillBogusProperty" in body["Reason"]
+    with aws_unreachable():
+        deleted = cfn.delete(case.resource_type, created.physical_id, props)
+    assert_one_valid_response(deleted, "SUCCESS")
+
+
+def check_same_request_id_creates_once(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    request_id = str(uuid.uuid4())
+    first = _create(cfn, case, props, request_id=request_id)
+    second = _create(cfn, case, props, request_id=request_id)
+    assert_one_valid_response(first, "SUCCESS")
+    assert_one_valid_response(second, "SUCCESS")
+    assert first.physical_id == second.physical_id, "a repeated RequestId created a second resource"
+    if case.count is not None:
+        assert case.count(env, props) == 1
+    assert_one_valid_response(cfn.delete(case.resource_type, first.physical_id, props), "SUCCESS")
+
+
+def check_secrets_never_leak(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    secrets = case.secrets(env, created, props) if case.secrets else []
+    from providers.core.schema import load_schema
+
+    secrets += load_schema(case.resource_type).write_only_values(props)
+    deleted = cfn.delete(case.resource_type, created.physical_id, props)
+    assert_one_valid_response(deleted, "SUCCESS")
+    log_text = env.logs.text if env.logs is not None else ""
+    assert "X-Amz-Signature" not in log_text, "the ResponseURL's signature was logged"
+    for secret in secrets:
+        for answer in (created, deleted):
+            assert secret not in answer.puts[0].raw.decode(), "a secret value is in a response"
+        assert secret not in log_text, "a secret value is in a log line"
+
+
+def check_malformed_events(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    props = case.make_properties(env)
+    base = cfn.event("Create", case.resource_type, props)
+    broken: list[tuple[str, dict[str, Any]]] = []
+    for key in ("RequestType", "StackId", "RequestId", "LogicalResourceId", "ResourceType"):
+        event = dict(base)
+        del event[key]
+        broken.append((key, event))
+    wrong = dict(base, ResourceProperties=["not", "an", "object"])
+    broken.append(("ResourceProperties", wrong))
+    broken.append(("RequestType", dict(base, RequestType="Upsert")))
+    broken.append(("Custom::NoSuchThing", dict(base, ResourceType="Custom::NoSuchThing")))
+    unknown = dict(base, ResourceProperties={**base["ResourceProperties"], "NoSuchProperty": "x"})
+    broken.append(("NoSuchProperty", unknown))
+    broken.append(("PhysicalResourceId", dict(base, RequestType="Update", OldResourceProperties={})))
+    for name in case.required:
+        missing = dict(
+            base, ResourceProperties={k: v for k, v in base["ResourceProperties"].items() if k != name}
+        )
+        broken.append((name, missing))
+    for text, transform in case.bad_values:
+        from gapfill.local.protocol import stringify
+
+        bad = transform(copy.deepcopy(props))
+        broken.append((text, dict(base, ResourceProperties={"ServiceToken": "x", **stringify(bad)})))
+    for needle, event in broken:
+        answer = cfn.send(event)
+        body = assert_one_valid_response(answer, "FAILED")
+        assert needle in body["Reason"], f"Reason does not name {needle!r}: {body['Reason']}"
+
+
+def check_short_deadline_answers_once(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    """Even with little Lambda time left, exactly one answer arrives (or a hand-over does)."""
+    props = case.make_properties(env)
+    saved = cfn.function_timeout
+    cfn.function_timeout = 12.0
+    try:
+        created = _create(cfn, case, props)
+    finally:
+        cfn.function_timeout = saved
+    body = assert_one_valid_response(created)
+    if body["Status"] == "SUCCESS":
+        assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
+
+
+CHECKS: list[Callable[[LocalCloudFormation, ContractCase, Env], None]] = [
+    check_create_then_delete,
+    check_update_in_place_keeps_id,
+    check_update_replacing_then_delete_old,
+    check_delete_twice,
+    check_delete_after_failed_create,
+    check_same_request_id_creates_once,
+    check_secrets_never_leak,
+    check_malformed_events,
+    check_short_deadline_answers_once,
+]
