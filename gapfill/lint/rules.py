@@ -1,0 +1,155 @@
+"""cfn-lint rules for gapfill's ``Custom::`` resources (loaded with ``--append-rules``).
+
+cfn-lint accepts anything under a ``Custom::`` type: it cannot know the properties a
+provider expects. These rules close that gap with the same ``schemas/*.json`` the providers
+validate with at runtime, so a template fails on a laptop instead of in a stack rollback.
+
+Only concrete rule classes may live in this module: cfn-lint instantiates every subclass
+of ``CloudFormationLintRule`` it finds here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+from gapfill.lint.intrinsics import get_att_target, sub_references
+from gapfill.lint.validation import load_template_schema
+
+#: Set by :func:`gapfill.lint.runner.lint_paths` to lint against another schema folder.
+SCHEMA_DIRECTORY: list[Path] = []
+
+_SOURCE = "https://github.com/gapfill/gapfill/blob/main/docs/lint.md"
+
+
+def _schema_dir() -> Path | None:
+    return SCHEMA_DIRECTORY[-1] if SCHEMA_DIRECTORY else None
+
+
+def _custom_resources(template: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return
+    for name, resource in resources.items():
+        kind = resource.get("Type") if isinstance(resource, Mapping) else None
+        if isinstance(kind, str) and kind.startswith("Custom::"):
+            yield str(name), kind, resource
+
+
+class CustomResourceProperties(CloudFormationLintRule):
+    """Properties of a ``Custom::`` resource must satisfy the type's schema."""
+
+    id = "E9101"
+    shortdesc = "gapfill Custom:: resource properties match schemas/"
+    description = (
+        "Every Custom:: type needs a schema in schemas/, a ServiceToken, and properties that "
+        "satisfy the schema (intrinsic functions stand for any value they can produce)."
+    )
+    source_url = _SOURCE
+    tags = ["resources", "custom", "gapfill"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        matches: list[RuleMatch] = []
+        for name, resource_type, resource in _custom_resources(cfn.template):
+            base = ["Resources", name]
+            schema = load_template_schema(resource_type, _schema_dir())
+            if schema is None:
+                suffix = resource_type.split("::", 1)[-1]
+                matches.append(
+                    RuleMatch(
+                        [*base, "Type"],
+                        f"{name}: unknown custom resource type {resource_type} (no schemas/{suffix}.json)",
+                    )
+                )
+                continue
+            properties = resource.get("Properties")
+            if not isinstance(properties, Mapping):
+                matches.append(RuleMatch(base, f"{name}: Properties with a ServiceToken are required"))
+                continue
+            if "ServiceToken" not in properties:
+                matches.append(RuleMatch([*base, "Properties"], f"{name}: ServiceToken is required"))
+            for problem in schema.template_errors(properties):
+                path = _existing_path(properties, problem.path)
+                matches.append(RuleMatch([*base, "Properties", *path], f"{name}: {problem.message}"))
+        return matches
+
+
+class CustomResourceAttributes(CloudFormationLintRule):
+    """``Fn::GetAtt`` (and ``${X.Y}`` in ``Fn::Sub``) on a gapfill type names a returned attribute."""
+
+    id = "E9102"
+    shortdesc = "gapfill Custom:: attributes exist in the schema's readOnlyProperties"
+    description = (
+        "Fn::GetAtt on a Custom:: resource must name an attribute the provider returns: one "
+        "of the readOnlyProperties of its schema."
+    )
+    source_url = _SOURCE
+    tags = ["functions", "getatt", "custom", "gapfill"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        attributes: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for name, resource_type, _ in _custom_resources(cfn.template):
+            schema = load_template_schema(resource_type, _schema_dir())
+            if schema is not None:
+                attributes[name] = (resource_type, schema.read_only)
+        if not attributes:
+            return []
+        matches: list[RuleMatch] = []
+        for path, logical, attribute in _attribute_uses(cfn.template, []):
+            if logical not in attributes:
+                continue
+            resource_type, returned = attributes[logical]
+            if attribute not in returned and attribute.replace(".", "/") not in returned:
+                known = ", ".join(returned) or "none"
+                matches.append(
+                    RuleMatch(
+                        path,
+                        f"{logical}: {resource_type} returns no attribute {attribute!r} (returns: {known})",
+                    )
+                )
+        return matches
+
+
+def _attribute_uses(node: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str, str]]:
+    """Every (path, logical id, attribute) read by Fn::GetAtt or an Fn::Sub reference."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            here = [*path, key]
+            if key == "Fn::GetAtt":
+                target = get_att_target(value)
+                if target:
+                    yield here, target[0], target[1]
+            elif key == "Fn::Sub":
+                yield from _sub_uses(value, here)
+            yield from _attribute_uses(value, here)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _attribute_uses(value, [*path, index])
+
+
+def _sub_uses(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str, str]]:
+    text, variables = (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (value, {})
+    if not isinstance(text, str):
+        return
+    local = set(variables) if isinstance(variables, Mapping) else set()
+    for reference in sub_references(text):
+        logical, _, attribute = reference.partition(".")
+        if attribute and logical not in local:
+            yield path, logical, attribute
+
+
+def _existing_path(properties: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str | int]:
+    """The longest prefix of ``path`` present in the template, for an accurate line number."""
+    node: Any = properties
+    found: list[str | int] = []
+    for part in path:
+        in_mapping = isinstance(node, Mapping) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            break
+        node = node[part]
+        found.append(part)
+    return found
