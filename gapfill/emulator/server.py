@@ -75,9 +75,11 @@ class Emulator:
     def start(self) -> Emulator:
         from moto.server import ThreadedMotoServer
 
+        from gapfill.emulator import firehose
         from gapfill.emulator.connect import install
 
         install()
+        firehose.install()
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
