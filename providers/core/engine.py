@@ -301,12 +301,17 @@ def _start_watchdog(
 
 
 def _failure_id(request: Request, exc: BaseException | None) -> str:
+    """The physical id a FAILED response carries.
+
+    Update and Delete keep the id CloudFormation holds. A Create reports what it already
+    made (so CloudFormation's follow-up Delete cleans it up), else the made-nothing marker.
+    """
+    if request.request_type != "Create" and request.physical_id:
+        return request.physical_id
     explicit = getattr(exc, "physical_id", None)
     if isinstance(explicit, str) and explicit:
         return explicit
-    if request.request_type == "Create" or not request.physical_id:
-        return ids.failed_create_id(request.request_id)
-    return request.physical_id
+    return ids.failed_create_id(request.request_id)
 
 
 def _success(request: Request, result: Result) -> Response:
@@ -400,25 +405,37 @@ def _wait(
 ) -> Result | None:
     backoff = Backoff()
     if continuation is not None and isinstance(outcome, Pending):
-        outcome = provider.check(outcome)
+        outcome = _check(provider, outcome)
     while isinstance(outcome, Pending):
         if deadline.operation_left() <= 0:
             waited = round(time.time() - deadline.started_at)
-            raise DeadlineExceededError(f"timed out after {waited}s waiting for {outcome.waiting_for}")
+            raise DeadlineExceededError(f"timed out after {waited}s waiting for {outcome.waiting_for}").with_id(
+                outcome.physical_id
+            )
         interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
         interval = min(interval, max(0.0, deadline.operation_left()))
         if deadline.invocation_left() < interval + 1.0:
             _hand_over(outcome, deadline, continuation, event, context, replacing)
             return None
-        logger.info(
-            "waiting",
-            extra={"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)},
-        )
+        logger.info("waiting", extra={"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)})
         time.sleep(interval)
-        outcome = provider.check(outcome)
+        outcome = _check(provider, outcome)
     if outcome is None:
         return Result(str(provider.physical_id))
     return outcome
+
+
+def _check(provider: Provider, pending: Pending) -> Result | Pending:
+    """Poll once; a failure while waiting still names what was made, for cleanup."""
+    try:
+        return provider.check(pending)
+    except Exception as exc:
+        if not getattr(exc, "physical_id", None):
+            try:
+                exc.physical_id = pending.physical_id  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+        raise
 
 
 def _hand_over(

@@ -41,3 +41,9 @@ class ProviderError(GapfillError):
 
 class DeadlineExceededError(GapfillError):
     """Waiting for AWS ran past the per-type limit or CloudFormation's ServiceTimeout."""
+
+    physical_id: str | None = None
+
+    def with_id(self, physical_id: str) -> DeadlineExceededError:
+        self.physical_id = physical_id
+        return self

@@ -75,9 +75,8 @@ def assert_one_valid_response(answer: Answer, expect: str | None = None) -> dict
         assert isinstance(body.get(key), str), f"response lacks {key}"
     assert body["Status"] in ("SUCCESS", "FAILED")
     assert body["PhysicalResourceId"], "empty physical id"
-    assert body["RequestId"] == answer.event["RequestId"]
-    assert body["StackId"] == answer.event["StackId"]
-    assert body["LogicalResourceId"] == answer.event["LogicalResourceId"]
+    for key in ("RequestId", "StackId", "LogicalResourceId"):
+        assert body[key] == str(answer.event.get(key, "")), f"response {key} does not echo the event's"
     if body["Status"] == "FAILED":
         assert body.get("Reason"), "FAILED without a Reason"
     if expect is not None:
