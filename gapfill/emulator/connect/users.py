@@ -1,0 +1,693 @@
+"""Users, routing profiles, security profiles and user hierarchy groups of the Connect emulator.
+
+State is per instance and seeded lazily, the first time an instance's agents are touched,
+with what a new Connect instance has: the security profiles Admin, Agent, CallCenterManager
+and QualityAnalyst and the "Basic Routing Profile". Seeding lazily keeps this part
+independent of whichever part creates instances.
+
+Tags live in moto's own tagger (``self.tagger``) under each resource's ARN, so moto's
+``tag_resource``/``untag_resource``/``list_tags_for_resource`` and the ``Tags`` returned by
+``describe_user``/``search_users`` always agree.
+
+Passwords are kept (tests compare them with what a provider stored in Secrets Manager) but
+never returned by any operation, as in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from gapfill.emulator.connect.errors import (
+    DuplicateResourceException,
+    InvalidParameterException,
+    InvalidRequestException,
+    ResourceNotFoundException,
+)
+
+DEFAULT_SECURITY_PROFILES = ("Admin", "Agent", "CallCenterManager", "QualityAnalyst")
+DEFAULT_ROUTING_PROFILE = "Basic Routing Profile"
+_PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d\S]{8,64}$")
+_MANAGED_USERNAME = re.compile(r"^[a-zA-Z0-9_\-.@]{1,64}$")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_LEVELS = ("LevelOne", "LevelTwo", "LevelThree", "LevelFour", "LevelFive")
+_MAX_SEARCH_RESULTS = 500
+_MAX_LIST_RESULTS = 1000
+
+
+@dataclass
+class _Named:
+    """A routing profile, security profile or hierarchy group: what lists and describes need."""
+
+    id: str
+    arn: str
+    name: str
+    description: str = ""
+    parent_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    modified: float = field(default_factory=time.time)
+
+
+@dataclass
+class _User:
+    id: str
+    arn: str
+    username: str
+    password: str | None
+    identity: dict[str, Any]
+    phone: dict[str, Any]
+    routing_profile_id: str
+    security_profile_ids: list[str]
+    hierarchy_group_id: str | None
+    directory_user_id: str | None
+    modified: float = field(default_factory=time.time)
+
+
+@dataclass
+class _Agents:
+    """One instance's users and the profiles and groups they point at."""
+
+    users: dict[str, _User] = field(default_factory=dict)
+    routing_profiles: dict[str, _Named] = field(default_factory=dict)
+    security_profiles: dict[str, _Named] = field(default_factory=dict)
+    hierarchy_groups: dict[str, _Named] = field(default_factory=dict)
+
+
+def _page(
+    items: list[Any], token: str | None, limit: int | None, default: int, cap: int
+) -> tuple[list[Any], str | None]:
+    """Offset pagination with opaque-looking tokens, bounded like AWS's MaxResults."""
+    size = default if limit is None else int(limit)
+    if not 1 <= size <= cap:
+        raise InvalidParameterException(f"MaxResults must be between 1 and {cap}")
+    start = 0
+    if token:
+        try:
+            start = int(token.removeprefix("gf-"), 16)
+        except ValueError:
+            raise InvalidParameterException("NextToken is not valid") from None
+    chunk = items[start : start + size]
+    end = start + size
+    return chunk, (f"gf-{end:x}" if end < len(items) else None)
+
+
+def _instance_id(value: str) -> str:
+    """Connect accepts an instance id or its ARN wherever InstanceId is asked for."""
+    value = unquote(value or "")
+    if value.startswith("arn:"):
+        return value.split(":instance/", 1)[-1].split("/", 1)[0]
+    return value
+
+
+class Backend:
+    """Grafted onto moto's ConnectBackend."""
+
+    def init_state(self: Any) -> None:
+        self.agent_store = {}
+
+    # -- state ---------------------------------------------------------------------------
+    def _agents(self: Any, instance_id: str) -> _Agents:
+        iid = _instance_id(instance_id)
+        if not iid:
+            raise InvalidParameterException("InstanceId is a required parameter")
+        instance = self._get_instance_or_raise(iid)
+        with self.state_lock:
+            agents = self.agent_store.get(iid)
+            if agents is None:
+                agents = _Agents()
+                for name in DEFAULT_SECURITY_PROFILES:
+                    self._agents_new(instance.arn, agents.security_profiles, "security-profile", name)
+                self._agents_new(
+                    instance.arn,
+                    agents.routing_profiles,
+                    "routing-profile",
+                    DEFAULT_ROUTING_PROFILE,
+                    description="Default routing profile",
+                )
+                self.agent_store[iid] = agents
+            return agents
+
+    def _agents_new(
+        self: Any,
+        instance_arn: str,
+        store: dict[str, _Named],
+        kind: str,
+        name: str,
+        *,
+        description: str = "",
+        parent_id: str | None = None,
+        tags: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> _Named:
+        new_id = str(uuid.uuid4())
+        item = _Named(
+            new_id, f"{instance_arn}/{kind}/{new_id}", name, description, parent_id, dict(extra or {})
+        )
+        store[new_id] = item
+        if tags:
+            self.tag_resource(item.arn, tags)
+        return item
+
+    def _agents_user(self: Any, instance_id: str, user_id: str) -> tuple[_Agents, _User]:
+        agents = self._agents(instance_id)
+        user = agents.users.get(unquote(user_id or ""))
+        if user is None:
+            raise ResourceNotFoundException(f"User not found for id {user_id}")
+        return agents, user
+
+    # -- validation ----------------------------------------------------------------------
+    @staticmethod
+    def _agents_check_phone(phone: Any) -> dict[str, Any]:
+        if not isinstance(phone, dict) or phone.get("PhoneType") not in ("SOFT_PHONE", "DESK_PHONE"):
+            raise InvalidParameterException("PhoneConfig.PhoneType must be SOFT_PHONE or DESK_PHONE")
+        desk = phone.get("DeskPhoneNumber")
+        if phone["PhoneType"] == "DESK_PHONE" and not desk:
+            raise InvalidParameterException("DeskPhoneNumber is required when PhoneType is DESK_PHONE")
+        if desk and not _E164.match(str(desk)):
+            raise InvalidParameterException("DeskPhoneNumber must be in E.164 format")
+        acw = phone.get("AfterContactWorkTimeLimit", 0)
+        if not isinstance(acw, int) or acw < 0:
+            raise InvalidParameterException("AfterContactWorkTimeLimit must be a non-negative integer")
+        return {
+            "PhoneType": phone["PhoneType"],
+            "AutoAccept": bool(phone.get("AutoAccept", False)),
+            "AfterContactWorkTimeLimit": acw,
+            **({"DeskPhoneNumber": desk} if desk else {}),
+        }
+
+    @staticmethod
+    def _agents_check_identity(identity: Any) -> dict[str, Any]:
+        if identity is None:
+            return {}
+        if not isinstance(identity, dict):
+            raise InvalidParameterException("IdentityInfo must be an object")
+        mobile = identity.get("Mobile")
+        if mobile and not _E164.match(str(mobile)):
+            raise InvalidParameterException("IdentityInfo.Mobile must be in E.164 format")
+        keys = ("FirstName", "LastName", "Email", "SecondaryEmail", "Mobile")
+        return {k: identity[k] for k in keys if identity.get(k) not in (None, "")}
+
+    @staticmethod
+    def _agents_check_ids(store: dict[str, _Named], ids: Any, what: str) -> None:
+        for item in ids:
+            if item not in store:
+                raise ResourceNotFoundException(f"{what} not found for id {item}")
+
+    def _agents_check_security(self: Any, agents: _Agents, ids: Any) -> list[str]:
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 10:
+            raise InvalidParameterException("SecurityProfileIds must have between 1 and 10 items")
+        self._agents_check_ids(agents.security_profiles, ids, "Security profile")
+        return list(dict.fromkeys(ids))
+
+    # -- users ---------------------------------------------------------------------------
+    def create_user(self: Any, instance_id: str, params: dict[str, Any]) -> dict[str, str]:
+        agents = self._agents(instance_id)
+        instance = self._get_instance_or_raise(_instance_id(instance_id))
+        username = params.get("Username")
+        if not isinstance(username, str) or not 1 <= len(username) <= 100:
+            raise InvalidParameterException("Username must be between 1 and 100 characters")
+        managed = instance.identity_management_type == "CONNECT_MANAGED"
+        password = params.get("Password")
+        if managed:
+            if not _MANAGED_USERNAME.match(username):
+                raise InvalidParameterException("Username contains characters that are not allowed")
+            if not isinstance(password, str) or not _PASSWORD.match(password):
+                raise InvalidParameterException(
+                    "Password must be 8-64 characters with upper and lower case letters and a digit"
+                )
+        elif password is not None:
+            raise InvalidRequestException("Password is only supported by CONNECT_MANAGED instances")
+        identity = self._agents_check_identity(params.get("IdentityInfo"))
+        phone = self._agents_check_phone(params.get("PhoneConfig"))
+        routing = params.get("RoutingProfileId")
+        if not routing:
+            raise InvalidParameterException("RoutingProfileId is a required parameter")
+        with self.state_lock:
+            self._agents_check_ids(agents.routing_profiles, [routing], "Routing profile")
+            security = self._agents_check_security(agents, params.get("SecurityProfileIds"))
+            group = params.get("HierarchyGroupId") or None
+            if group:
+                self._agents_check_ids(agents.hierarchy_groups, [group], "Hierarchy group")
+            folded = username.casefold()
+            if any(u.username.casefold() == folded for u in agents.users.values()):
+                raise DuplicateResourceException(f"User with username {username} already exists")
+            user_id = str(uuid.uuid4())
+            user = _User(
+                id=user_id,
+                arn=f"{instance.arn}/agent/{user_id}",
+                username=username,
+                password=password,
+                identity=identity,
+                phone=phone,
+                routing_profile_id=routing,
+                security_profile_ids=security,
+                hierarchy_group_id=group,
+                directory_user_id=params.get("DirectoryUserId") or None,
+            )
+            agents.users[user_id] = user
+            tags = params.get("Tags")
+            if tags:
+                self.tag_resource(user.arn, tags)
+        return {"UserId": user.id, "UserArn": user.arn}
+
+    def _agents_user_dict(self: Any, user: _User, *, lite: bool = False) -> dict[str, Any]:
+        identity = (
+            {k: v for k, v in user.identity.items() if k in ("FirstName", "LastName")}
+            if lite
+            else dict(user.identity)
+        )
+        out: dict[str, Any] = {
+            "Id": user.id,
+            "Arn": user.arn,
+            "Username": user.username,
+            "IdentityInfo": identity,
+            "PhoneConfig": dict(user.phone),
+            "SecurityProfileIds": list(user.security_profile_ids),
+            "RoutingProfileId": user.routing_profile_id,
+            "Tags": self.tagger.get_tag_dict_for_resource(user.arn),
+        }
+        if user.hierarchy_group_id:
+            out["HierarchyGroupId"] = user.hierarchy_group_id
+        if user.directory_user_id:
+            out["DirectoryUserId"] = user.directory_user_id
+        if not lite:
+            out["LastModifiedTime"] = user.modified
+            out["LastModifiedRegion"] = self.region_name
+        return out
+
+    def describe_user(self: Any, instance_id: str, user_id: str) -> dict[str, Any]:
+        _, user = self._agents_user(instance_id, user_id)
+        return dict(self._agents_user_dict(user))
+
+    def list_users(
+        self: Any, instance_id: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        agents = self._agents(instance_id)
+        with self.state_lock:
+            users = sorted(agents.users.values(), key=lambda u: u.username.casefold())
+        chunk, token = _page(users, next_token, max_results, 100, _MAX_LIST_RESULTS)
+        summaries = [
+            {
+                "Id": u.id,
+                "Arn": u.arn,
+                "Username": u.username,
+                "LastModifiedTime": u.modified,
+                "LastModifiedRegion": self.region_name,
+            }
+            for u in chunk
+        ]
+        return summaries, token
+
+    def search_users(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+        agents = self._agents(str(params.get("InstanceId") or ""))
+        tag_filter = (params.get("SearchFilter") or {}).get("TagFilter")
+        criteria = params.get("SearchCriteria")
+        with self.state_lock:
+            users = sorted(agents.users.values(), key=lambda u: u.username.casefold())
+            matched = []
+            for user in users:
+                tags = self.tagger.get_tag_dict_for_resource(user.arn)
+                if tag_filter and not _tag_filter_matches(tag_filter, tags):
+                    continue
+                if criteria and not _criteria_match(criteria, user, agents):
+                    continue
+                matched.append(self._agents_user_dict(user, lite=True))
+        chunk, token = _page(
+            matched, params.get("NextToken"), params.get("MaxResults"), 100, _MAX_SEARCH_RESULTS
+        )
+        out: dict[str, Any] = {"Users": chunk, "ApproximateTotalCount": len(matched)}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def agents_update_user(
+        self: Any, instance_id: str, user_id: str, what: str, params: dict[str, Any]
+    ) -> None:
+        agents, user = self._agents_user(instance_id, user_id)
+        with self.state_lock:
+            if what == "identity":
+                user.identity = self._agents_check_identity(params.get("IdentityInfo") or {})
+            elif what == "phone":
+                user.phone = self._agents_check_phone(params.get("PhoneConfig"))
+            elif what == "routing":
+                routing = params.get("RoutingProfileId")
+                if not routing:
+                    raise InvalidParameterException("RoutingProfileId is a required parameter")
+                self._agents_check_ids(agents.routing_profiles, [routing], "Routing profile")
+                user.routing_profile_id = routing
+            elif what == "security":
+                user.security_profile_ids = self._agents_check_security(
+                    agents, params.get("SecurityProfileIds")
+                )
+            elif what == "hierarchy":
+                group = params.get("HierarchyGroupId") or None
+                if group:
+                    self._agents_check_ids(agents.hierarchy_groups, [group], "Hierarchy group")
+                user.hierarchy_group_id = group
+            user.modified = time.time()
+
+    def delete_user(self: Any, instance_id: str, user_id: str) -> None:
+        agents, user = self._agents_user(instance_id, user_id)
+        with self.state_lock:
+            agents.users.pop(user.id, None)
+            self.tagger.delete_all_tags_for_resource(user.arn)
+
+    # -- routing profiles, security profiles, hierarchy groups ----------------------------
+    def _agents_store(self: Any, instance_id: str, kind: str) -> dict[str, _Named]:
+        agents = self._agents(instance_id)
+        return {
+            "routing-profile": agents.routing_profiles,
+            "security-profile": agents.security_profiles,
+            "agent-group": agents.hierarchy_groups,
+        }[kind]
+
+    def agents_list(
+        self: Any, instance_id: str, kind: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        store = self._agents_store(instance_id, kind)
+        with self.state_lock:
+            items = sorted(store.values(), key=lambda i: (i.name.casefold(), i.id))
+        chunk, token = _page(items, next_token, max_results, 100, _MAX_LIST_RESULTS)
+        return [
+            {
+                "Id": i.id,
+                "Arn": i.arn,
+                "Name": i.name,
+                "LastModifiedTime": i.modified,
+                "LastModifiedRegion": self.region_name,
+            }
+            for i in chunk
+        ], token
+
+    def agents_describe(self: Any, instance_id: str, kind: str, item_id: str) -> _Named:
+        store = self._agents_store(instance_id, kind)
+        item = store.get(unquote(item_id or ""))
+        if item is None:
+            raise ResourceNotFoundException(
+                f"{kind.replace('-', ' ').capitalize()} not found for id {item_id}"
+            )
+        return item
+
+    def agents_create(
+        self: Any,
+        instance_id: str,
+        kind: str,
+        name: Any,
+        *,
+        description: str = "",
+        parent_id: str | None = None,
+        tags: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> _Named:
+        if not isinstance(name, str) or not 1 <= len(name) <= 127:
+            raise InvalidParameterException("Name must be between 1 and 127 characters")
+        store = self._agents_store(instance_id, kind)
+        instance = self._get_instance_or_raise(_instance_id(instance_id))
+        with self.state_lock:
+            if parent_id is not None and parent_id not in store:
+                raise ResourceNotFoundException(f"Parent group not found for id {parent_id}")
+            if any(i.name == name and i.parent_id == parent_id for i in store.values()):
+                raise DuplicateResourceException(f"A resource named {name} already exists")
+            return self._agents_new(
+                instance.arn,
+                store,
+                kind,
+                name,
+                description=description,
+                parent_id=parent_id,
+                tags=tags,
+                extra=extra,
+            )
+
+    def agents_hierarchy_path(self: Any, instance_id: str, group: _Named) -> list[_Named]:
+        store = self._agents_store(instance_id, "agent-group")
+        chain = [group]
+        while chain[-1].parent_id and chain[-1].parent_id in store and len(chain) < len(_LEVELS):
+            chain.append(store[chain[-1].parent_id])
+        return list(reversed(chain))
+
+
+def _tag_condition(condition: dict[str, Any], tags: dict[str, str]) -> bool:
+    key = condition.get("TagKey")
+    value = condition.get("TagValue")
+    return key in tags and (value is None or tags[key] == value)
+
+
+def _tag_filter_matches(tag_filter: dict[str, Any], tags: dict[str, str]) -> bool:
+    if "TagCondition" in tag_filter and not _tag_condition(tag_filter["TagCondition"], tags):
+        return False
+    ands = tag_filter.get("AndConditions")
+    if ands and not all(_tag_condition(c, tags) for c in ands):
+        return False
+    ors = tag_filter.get("OrConditions")
+    return not ors or any(all(_tag_condition(c, tags) for c in group) for group in ors)
+
+
+_SEARCHABLE = {
+    "username": lambda u: u.username,
+    "firstname": lambda u: u.identity.get("FirstName", ""),
+    "lastname": lambda u: u.identity.get("LastName", ""),
+    "resourceid": lambda u: u.id,
+}
+
+
+def _criteria_match(criteria: dict[str, Any], user: _User, agents: _Agents) -> bool:
+    ors = criteria.get("OrConditions")
+    if ors and not any(_criteria_match(c, user, agents) for c in ors):
+        return False
+    ands = criteria.get("AndConditions")
+    if ands and not all(_criteria_match(c, user, agents) for c in ands):
+        return False
+    condition = criteria.get("StringCondition")
+    if condition:
+        getter = _SEARCHABLE.get(str(condition.get("FieldName", "")).casefold())
+        if getter is None:
+            raise InvalidParameterException(f"Unsupported search field {condition.get('FieldName')}")
+        actual = str(getter(user)).casefold()
+        wanted = str(condition.get("Value", "")).casefold()
+        kind = condition.get("ComparisonType", "EXACT")
+        if kind == "EXACT" and actual != wanted:
+            return False
+        if kind == "STARTS_WITH" and not actual.startswith(wanted):
+            return False
+        if kind == "CONTAINS" and wanted not in actual:
+            return False
+    group = criteria.get("HierarchyGroupCondition")
+    if group and group.get("Value") and user.hierarchy_group_id != group["Value"]:
+        return bool(
+            group.get("HierarchyGroupMatchType") == "WITH_CHILD_GROUPS"
+            and _descends(agents, user.hierarchy_group_id, group["Value"])
+        )
+    return True
+
+
+def _descends(agents: _Agents, group_id: str | None, ancestor: str) -> bool:
+    seen = 0
+    while group_id and seen < len(_LEVELS):
+        if group_id == ancestor:
+            return True
+        parent = agents.hierarchy_groups.get(group_id)
+        group_id = parent.parent_id if parent else None
+        seen += 1
+    return False
+
+
+class Responses:
+    """Grafted onto moto's ConnectResponse: one method per Connect operation."""
+
+    def _agents_body(self: Any) -> dict[str, Any]:
+        if not self.body:
+            return {}
+        loaded = json.loads(self.body)
+        return loaded if isinstance(loaded, dict) else {}
+
+    def _agents_path(self: Any, name: str) -> str:
+        value = self.uri_match.get(name) if self.uri_match else None
+        return unquote(str(value or ""))
+
+    def _agents_paging(self: Any) -> tuple[int | None, str | None]:
+        limit = self.querystring.get("maxResults")
+        token = self.querystring.get("nextToken")
+        return (int(limit[0]) if limit else None), (token[0] if token else None)
+
+    # users
+    def create_user(self: Any) -> str:
+        result = self.connect_backend.create_user(self._agents_path("InstanceId"), self._agents_body())
+        return json.dumps(result)
+
+    def describe_user(self: Any) -> str:
+        user = self.connect_backend.describe_user(
+            self._agents_path("InstanceId"), self._agents_path("UserId")
+        )
+        return json.dumps({"User": user})
+
+    def list_users(self: Any) -> str:
+        limit, token = self._agents_paging()
+        items, next_token = self.connect_backend.list_users(self._agents_path("InstanceId"), limit, token)
+        out: dict[str, Any] = {"UserSummaryList": items}
+        if next_token:
+            out["NextToken"] = next_token
+        return json.dumps(out)
+
+    def search_users(self: Any) -> str:
+        return json.dumps(self.connect_backend.search_users(self._agents_body()))
+
+    def _agents_update(self: Any, what: str) -> str:
+        self.connect_backend.agents_update_user(
+            self._agents_path("InstanceId"), self._agents_path("UserId"), what, self._agents_body()
+        )
+        return "{}"
+
+    def update_user_identity_info(self: Any) -> str:
+        return str(self._agents_update("identity"))
+
+    def update_user_phone_config(self: Any) -> str:
+        return str(self._agents_update("phone"))
+
+    def update_user_routing_profile(self: Any) -> str:
+        return str(self._agents_update("routing"))
+
+    def update_user_security_profiles(self: Any) -> str:
+        return str(self._agents_update("security"))
+
+    def update_user_hierarchy(self: Any) -> str:
+        return str(self._agents_update("hierarchy"))
+
+    def delete_user(self: Any) -> str:
+        self.connect_backend.delete_user(self._agents_path("InstanceId"), self._agents_path("UserId"))
+        return "{}"
+
+    # routing profiles
+    def _agents_list_named(self: Any, kind: str, key: str) -> str:
+        limit, token = self._agents_paging()
+        items, next_token = self.connect_backend.agents_list(
+            self._agents_path("InstanceId"), kind, limit, token
+        )
+        if kind == "security-profile":
+            items = [{**i, "Type": "CUSTOMER_MANAGED"} for i in items]
+        out: dict[str, Any] = {key: items}
+        if next_token:
+            out["NextToken"] = next_token
+        return json.dumps(out)
+
+    def list_routing_profiles(self: Any) -> str:
+        return str(self._agents_list_named("routing-profile", "RoutingProfileSummaryList"))
+
+    def describe_routing_profile(self: Any) -> str:
+        backend = self.connect_backend
+        iid = self._agents_path("InstanceId")
+        item = backend.agents_describe(iid, "routing-profile", self._agents_path("RoutingProfileId"))
+        users = backend._agents(iid).users.values()
+        profile = {
+            "InstanceId": _instance_id(iid),
+            "Name": item.name,
+            "RoutingProfileArn": item.arn,
+            "RoutingProfileId": item.id,
+            "Description": item.description,
+            "MediaConcurrencies": item.extra.get(
+                "MediaConcurrencies", [{"Channel": "VOICE", "Concurrency": 1}]
+            ),
+            "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
+            "NumberOfAssociatedQueues": len(item.extra.get("QueueConfigs", [])),
+            "NumberOfAssociatedUsers": sum(1 for u in users if u.routing_profile_id == item.id),
+            "LastModifiedTime": item.modified,
+            "LastModifiedRegion": backend.region_name,
+        }
+        if item.extra.get("DefaultOutboundQueueId"):
+            profile["DefaultOutboundQueueId"] = item.extra["DefaultOutboundQueueId"]
+        return json.dumps({"RoutingProfile": profile})
+
+    def create_routing_profile(self: Any) -> str:
+        body = self._agents_body()
+        if not body.get("DefaultOutboundQueueId"):
+            raise InvalidParameterException("DefaultOutboundQueueId is a required parameter")
+        extra = {
+            k: body[k] for k in ("DefaultOutboundQueueId", "QueueConfigs", "MediaConcurrencies") if k in body
+        }
+        item = self.connect_backend.agents_create(
+            self._agents_path("InstanceId"),
+            "routing-profile",
+            body.get("Name"),
+            description=str(body.get("Description", "")),
+            tags=body.get("Tags"),
+            extra=extra,
+        )
+        return json.dumps({"RoutingProfileArn": item.arn, "RoutingProfileId": item.id})
+
+    # security profiles
+    def list_security_profiles(self: Any) -> str:
+        return str(self._agents_list_named("security-profile", "SecurityProfileSummaryList"))
+
+    def describe_security_profile(self: Any) -> str:
+        backend = self.connect_backend
+        item = backend.agents_describe(
+            self._agents_path("InstanceId"), "security-profile", self._agents_path("SecurityProfileId")
+        )
+        return json.dumps(
+            {
+                "SecurityProfile": {
+                    "Id": item.id,
+                    "Arn": item.arn,
+                    "SecurityProfileName": item.name,
+                    "Description": item.description,
+                    "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
+                    "LastModifiedTime": item.modified,
+                    "LastModifiedRegion": backend.region_name,
+                }
+            }
+        )
+
+    def create_security_profile(self: Any) -> str:
+        body = self._agents_body()
+        item = self.connect_backend.agents_create(
+            self._agents_path("InstanceId"),
+            "security-profile",
+            body.get("SecurityProfileName"),
+            description=str(body.get("Description", "")),
+            tags=body.get("Tags"),
+        )
+        return json.dumps({"SecurityProfileId": item.id, "SecurityProfileArn": item.arn})
+
+    # user hierarchy groups
+    def list_user_hierarchy_groups(self: Any) -> str:
+        return str(self._agents_list_named("agent-group", "UserHierarchyGroupSummaryList"))
+
+    def describe_user_hierarchy_group(self: Any) -> str:
+        backend = self.connect_backend
+        iid = self._agents_path("InstanceId")
+        item = backend.agents_describe(iid, "agent-group", self._agents_path("HierarchyGroupId"))
+        chain = backend.agents_hierarchy_path(iid, item)
+        path = {
+            level: {"Id": g.id, "Arn": g.arn, "Name": g.name}
+            for level, g in zip(_LEVELS, chain, strict=False)
+        }
+        return json.dumps(
+            {
+                "HierarchyGroup": {
+                    "Id": item.id,
+                    "Arn": item.arn,
+                    "Name": item.name,
+                    "LevelId": str(len(chain)),
+                    "HierarchyPath": path,
+                    "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
+                    "LastModifiedTime": item.modified,
+                    "LastModifiedRegion": backend.region_name,
+                }
+            }
+        )
+
+    def create_user_hierarchy_group(self: Any) -> str:
+        body = self._agents_body()
+        item = self.connect_backend.agents_create(
+            self._agents_path("InstanceId"),
+            "agent-group",
+            body.get("Name"),
+            parent_id=body.get("ParentGroupId") or None,
+            tags=body.get("Tags"),
+        )
+        return json.dumps({"HierarchyGroupId": item.id, "HierarchyGroupArn": item.arn})
