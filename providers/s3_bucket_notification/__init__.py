@@ -1,0 +1,1 @@
+"""``Custom::S3BucketNotification``: pure merge logic in ``config``, AWS layer in ``handlers``."""
