@@ -1,0 +1,1 @@
+"""Reference pages generated from ``schemas/`` (one per type) and ``docs/examples/``."""

@@ -1,0 +1,574 @@
+"""``gapfill deploy --local``: the project's real templates, played locally.
+
+The embedded emulator starts on loopback; the prerequisites a contact centre already has are
+created in it; the ``Custom::`` resources of the nested stacks of ``templates/main.yaml`` are
+created through CloudFormation's side of the protocol, in dependency order, with their
+properties as written and the intrinsic functions they use resolved. ``--rehearse`` then plays
+a stack update (one change in place, one that forces a replacement, the old resource deleted
+afterwards as CloudFormation does) and a stack deletion in reverse order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gapfill.emulator.server import EMULATOR_ACCOUNT_ID
+from gapfill.local import intrinsics, standins
+from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
+from gapfill.local.template import load
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
+
+
+class LocalDeployError(RuntimeError):
+    """The templates ask for something the local runner does not do; the message says what."""
+
+
+@dataclass
+class Row:
+    stack: str
+    logical_id: str
+    resource_type: str
+    operation: str
+    status: str
+    physical_id: str
+    seconds: float
+    reason: str = ""
+
+
+@dataclass
+class CustomResource:
+    stack: str
+    logical_id: str
+    resource_type: str
+    properties: dict[str, Any]
+    physical_id: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Stack:
+    """One nested stack as the local runner plays it."""
+
+    name: str
+    path: Path
+    template: dict[str, Any]
+    parameters: dict[str, Any]
+    customs: dict[str, CustomResource] = field(default_factory=dict)
+    standins: dict[str, standins.StandIn] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.template.get("Resources", {}))
+
+
+def _progress(text: str) -> None:
+    print(text, flush=True)
+
+
+class LocalDeployment:
+    """Creates, updates and deletes the ``Custom::`` resources of a root template's stacks."""
+
+    def __init__(
+        self,
+        root_template: Path,
+        parameters: dict[str, Any],
+        *,
+        progress: Callable[[str], None] = _progress,
+        stack_name: str = "gapfill-local",
+    ) -> None:
+        from gapfill.local.protocol import LocalCloudFormation
+
+        self.root_template = root_template
+        self.root = load(root_template)
+        self.root_parameters = _with_defaults(self.root, parameters)
+        self.progress = progress
+        self.stack_name = stack_name
+        self.cfn = LocalCloudFormation(stack_name=stack_name)
+        self.stacks: dict[str, Stack] = {}
+        self.rows: list[Row] = []
+        self.created: list[CustomResource] = []
+        self.exports: dict[str, Any] = {}
+
+    # -- scopes -------------------------------------------------------------------------------------
+    def _pseudo(self, stack_name: str) -> dict[str, Any]:
+        return {
+            "AWS::Region": REGION,
+            "AWS::AccountId": EMULATOR_ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": stack_name,
+            "AWS::StackId": self.cfn.stack_id,
+        }
+
+    def _imports(self, name: str) -> Any:
+        if name.endswith(SERVICE_TOKEN_SUFFIX):
+            return (
+                f"arn:aws:lambda:{REGION}:{EMULATOR_ACCOUNT_ID}:function:{name[: -len(SERVICE_TOKEN_SUFFIX)]}"
+            )
+        if name in self.exports:
+            return self.exports[name]
+        raise LocalDeployError(f"Fn::ImportValue '{name}': no stack here exports it")
+
+    def _scope(self, stack: Stack) -> Scope:
+        conditions = stack.template.get("Conditions", {})
+
+        def ref(logical_id: str) -> Any:
+            return self._physical(stack, logical_id)
+
+        def attribute(logical_id: str, name: str) -> Any:
+            return self._attribute(stack, logical_id, name)
+
+        scope = Scope(
+            parameters=stack.parameters,
+            pseudo=self._pseudo(f"{self.stack_name}-{stack.name}"),
+            conditions=conditions,
+            refs=ref,
+            attribute=attribute,
+            imports=self._imports,
+        )
+        return scope
+
+    def _physical(self, stack: Stack, logical_id: str) -> Any:
+        if logical_id in stack.customs and stack.customs[logical_id].physical_id:
+            return stack.customs[logical_id].physical_id
+        return self._standin(stack, logical_id).ref
+
+    def _attribute(self, stack: Stack, logical_id: str, name: str) -> Any:
+        if logical_id in stack.customs:
+            custom = stack.customs[logical_id]
+            if name not in custom.data:
+                raise LocalDeployError(
+                    f"{stack.name}/{logical_id}: Fn::GetAtt {name} is not among the attributes it returned "
+                    f"({', '.join(sorted(custom.data)) or 'none'})"
+                )
+            return custom.data[name]
+        if logical_id in self.stacks and name.startswith("Outputs."):
+            return self.stacks[logical_id].outputs[name.split(".", 1)[1]]
+        standin = self._standin(stack, logical_id)
+        if name in standin.attributes:
+            return standin.attributes[name]
+        return f"{standin.attributes.get('Arn', standin.ref)}#{name}"
+
+    def _standin(self, stack: Stack, logical_id: str) -> standins.StandIn:
+        if logical_id in stack.standins:
+            return stack.standins[logical_id]
+        resource = stack.resources.get(logical_id)
+        if resource is None:
+            raise LocalDeployError(
+                f"{stack.name}: Ref/GetAtt to unknown resource or parameter '{logical_id}'"
+            )
+        if str(resource.get("Type", "")).startswith("Custom::"):
+            raise LocalDeployError(f"{stack.name}/{logical_id} is referenced before it was created")
+        stack.standins[logical_id] = standins.synthetic(
+            stack.name, logical_id, resource["Type"]
+        )  # cycle guard
+        try:
+            props = intrinsics.resolve(resource.get("Properties", {}), self._scope(stack))
+        except (LocalDeployError, UnsupportedIntrinsicError, KeyError):
+            props = {}
+        made = standins.make(stack.name, logical_id, resource["Type"], props)
+        stack.standins[logical_id] = made
+        return made
+
+    # -- ordering -----------------------------------------------------------------------------------
+    def _stack_order(self) -> list[tuple[str, dict[str, Any]]]:
+        nested = {
+            name: res
+            for name, res in self.root.get("Resources", {}).items()
+            if res.get("Type") == "AWS::CloudFormation::Stack"
+        }
+        return [(name, nested[name]) for name in _toposort(nested)]
+
+    def _custom_order(self, stack: Stack) -> list[str]:
+        resources = stack.resources
+        scope = self._scope(stack)
+        active = {
+            name: res
+            for name, res in resources.items()
+            if "Condition" not in res or scope.condition(str(res["Condition"]))
+        }
+        order = _toposort(active)
+        return [name for name in order if str(active[name].get("Type", "")).startswith("Custom::")]
+
+    # -- phases -------------------------------------------------------------------------------------
+    def deploy(self) -> None:
+        root_scope = Scope(
+            parameters=self.root_parameters,
+            pseudo=self._pseudo(self.stack_name),
+            conditions=self.root.get("Conditions", {}),
+            refs=lambda name: self.stacks[name].name if name in self.stacks else name,
+            attribute=lambda name, attr: (
+                self._attribute(self.stacks[name], name, attr)
+                if name not in self.stacks
+                else self.stacks[name].outputs[attr.split(".", 1)[1]]
+            ),
+            imports=self._imports,
+        )
+        for name, resource in self._stack_order():
+            if "Condition" in resource and not root_scope.condition(str(resource["Condition"])):
+                continue
+            props = resource.get("Properties", {})
+            url = str(intrinsics.resolve(props.get("TemplateURL", ""), root_scope))
+            path = (self.root_template.parent / url).resolve()
+            if not path.is_file():
+                raise LocalDeployError(f"nested stack {name}: TemplateURL '{url}' is not a local file")
+            template = load(path)
+            passed = intrinsics.resolve(props.get("Parameters", {}), root_scope)
+            stack = Stack(
+                name=name, path=path, template=template, parameters=_with_defaults(template, passed)
+            )
+            self.stacks[name] = stack
+            self._deploy_stack(stack)
+
+    def _deploy_stack(self, stack: Stack) -> None:
+        self.progress(f"== stack {stack.name} ({stack.path.name})")
+        for logical_id in self._custom_order(stack):
+            resource = stack.resources[logical_id]
+            props = intrinsics.resolve(resource.get("Properties", {}), self._scope(stack))
+            resource_type = str(resource["Type"])
+            custom = CustomResource(stack.name, logical_id, resource_type, props)
+            stack.customs[logical_id] = custom
+            self._prepare(custom)
+            answer = self._send(
+                "CREATE",
+                custom,
+                lambda c: self.cfn.create(c.resource_type, c.properties, logical_id=c.logical_id),
+            )
+            if answer is not None:
+                custom.physical_id = answer.physical_id
+                custom.data = answer.data
+                self.created.append(custom)
+        scope = self._scope(stack)
+        for key, output in stack.template.get("Outputs", {}).items():
+            try:
+                stack.outputs[key] = intrinsics.resolve(output.get("Value"), scope)
+            except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+                stack.outputs[key] = f"<unresolved: {exc}>"
+            export = output.get("Export", {}).get("Name")
+            if export is not None:
+                with contextlib.suppress(LocalDeployError, UnsupportedIntrinsicError):
+                    self.exports[str(intrinsics.resolve(export, scope))] = stack.outputs[key]
+
+    def _prepare(self, custom: CustomResource) -> None:
+        from gapfill.local.prerequisites import ensure_for
+
+        for line in ensure_for(custom.resource_type, custom.properties):
+            self.progress(f"   prerequisite in the emulator: {line}")
+
+    def _send(self, operation: str, custom: CustomResource, call: Callable[[CustomResource], Any]) -> Any:
+        started = time.time()
+        answer = call(custom)
+        seconds = time.time() - started
+        status = answer.status if answer.puts else "NO RESPONSE"
+        row = Row(
+            custom.stack,
+            custom.logical_id,
+            custom.resource_type,
+            operation,
+            status,
+            answer.physical_id if answer.puts else "",
+            seconds,
+            answer.reason if status != "SUCCESS" else "",
+        )
+        self.rows.append(row)
+        mark = "ok " if status == "SUCCESS" else "ERR"
+        self.progress(
+            f"   [{mark}] {operation:<8} {custom.logical_id:<28} {custom.resource_type:<30} "
+            f"{row.physical_id[:60]} ({seconds:.1f}s)"
+        )
+        if status != "SUCCESS":
+            self.progress(f"         reason: {row.reason}")
+            return None
+        return answer
+
+    # -- rehearsal ----------------------------------------------------------------------------------
+    def rehearse_update(self) -> None:
+        """One in-place change and one replacement, as a stack update would send them."""
+        self.progress("== rehearsal: stack update")
+        in_place = _pick_in_place(self.created)
+        if in_place is None:
+            raise LocalDeployError("no resource offers an in-place change to rehearse")
+        custom, new_props, what = in_place
+        answer = self._send(
+            "UPDATE",
+            custom,
+            lambda c: self.cfn.update(
+                c.resource_type, c.physical_id, new_props, c.properties, logical_id=c.logical_id
+            ),
+        )
+        if answer is not None:
+            self.progress(
+                f"         in place: {what}; physical id kept: {answer.physical_id == custom.physical_id}"
+            )
+            if answer.physical_id != custom.physical_id:
+                self.rows[-1].status = "FAILED"
+                self.rows[-1].reason = "in-place update changed the physical id"
+            custom.properties, custom.data = new_props, answer.data
+        replacing = _pick_replacement(self.created)
+        if replacing is None:
+            raise LocalDeployError("no resource offers a replacement to rehearse")
+        custom, new_props, what = replacing
+        old = copy.deepcopy(custom)
+        answer = self._send(
+            "REPLACE",
+            custom,
+            lambda c: self.cfn.update(
+                c.resource_type, c.physical_id, new_props, c.properties, logical_id=c.logical_id
+            ),
+        )
+        if answer is not None:
+            self.progress(f"         replacement: {what}; new physical id {answer.physical_id}")
+            custom.properties, custom.physical_id, custom.data = new_props, answer.physical_id, answer.data
+            # UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: CloudFormation deletes the old resource.
+            self._send(
+                "CLEANUP",
+                old,
+                lambda c: self.cfn.delete(
+                    c.resource_type, c.physical_id, c.properties, logical_id=c.logical_id
+                ),
+            )
+
+    def delete_all(self) -> None:
+        self.progress("== rehearsal: stack deletion (reverse order)")
+        for custom in reversed(self.created):
+            self._send(
+                "DELETE",
+                custom,
+                lambda c: self.cfn.delete(
+                    c.resource_type, c.physical_id, c.properties, logical_id=c.logical_id
+                ),
+            )
+
+    # -- results ------------------------------------------------------------------------------------
+    @property
+    def failed(self) -> list[Row]:
+        return [row for row in self.rows if row.status != "SUCCESS"]
+
+    def table(self) -> str:
+        headers = ("stack", "resource", "type", "operation", "status", "physical id", "time")
+        body = [
+            (
+                r.stack,
+                r.logical_id,
+                r.resource_type,
+                r.operation,
+                r.status,
+                _clip(r.physical_id, 56),
+                f"{r.seconds:.2f}s",
+            )
+            for r in self.rows
+        ]
+        widths = [
+            max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(headers)
+        ]
+        line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+        rows = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+        return "\n".join([line, "  ".join("-" * w for w in widths), *rows])
+
+    def close(self) -> None:
+        self.cfn.close()
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _with_defaults(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        if name in given:
+            value = given[name]
+        elif "Default" in spec:
+            value = spec["Default"]
+        else:
+            raise LocalDeployError(f"parameter '{name}' has no value and no default")
+        if str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList":
+            value = (
+                value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
+            )
+        values[name] = value
+    return values
+
+
+def _toposort(resources: dict[str, Any]) -> list[str]:
+    """Order by Ref/GetAtt/Sub references and DependsOn; a cycle is an error, as in CloudFormation."""
+    deps: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        found = intrinsics.references(resource.get("Properties", {}))
+        depends = resource.get("DependsOn", [])
+        found |= {depends} if isinstance(depends, str) else set(depends)
+        deps[name] = {d for d in found if d in resources and d != name}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise LocalDeployError("circular dependency: " + " -> ".join((*trail, name)))
+        state[name] = 1
+        for dep in sorted(deps[name]):
+            visit(dep, (*trail, name))
+        state[name] = 2
+        order.append(name)
+
+    for name in resources:
+        visit(name, ())
+    return order
+
+
+#: Preferred in-place changes: (type, property, new value maker, description).
+def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[str, Any], str] | None:
+    from providers.core.schema import load_schema
+
+    for custom in created:
+        schema = load_schema(custom.resource_type)
+        if "Description" in custom.properties and "Description" not in schema.create_only:
+            props = copy.deepcopy(custom.properties)
+            props["Description"] = f"{props['Description']} (rehearsed update)".strip()
+            return custom, props, f"{custom.logical_id}.Description changed"
+    for custom in created:
+        schema = load_schema(custom.resource_type)
+        if "Tags" in schema.document.get("properties", {}) and "Tags" not in schema.create_only:
+            props = copy.deepcopy(custom.properties)
+            tags = list(props.get("Tags", []))
+            tags.append({"Key": "gapfill:rehearsal", "Value": "updated"})
+            props["Tags"] = tags
+            return custom, props, f"{custom.logical_id}.Tags gained gapfill:rehearsal"
+    return None
+
+
+def _pick_replacement(created: list[CustomResource]) -> tuple[CustomResource, dict[str, Any], str] | None:
+    for custom in created:
+        if custom.resource_type == "Custom::HtmlPage" and isinstance(custom.properties.get("Key"), str):
+            props = copy.deepcopy(custom.properties)
+            stem, dot, ext = props["Key"].rpartition(".")
+            props["Key"] = f"{stem}-v2.{ext}" if dot else props["Key"] + "-v2"
+            return custom, props, f"{custom.logical_id}.Key {custom.properties['Key']} -> {props['Key']}"
+    return None
+
+
+def _parameters_file(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, list):  # [{"ParameterKey": ..., "ParameterValue": ...}] as the AWS CLI takes
+        return {item["ParameterKey"]: item["ParameterValue"] for item in data}
+    if isinstance(data, dict) and "Parameters" in data:  # {"Parameters": {...}} as deploy/SAM config use
+        return dict(data["Parameters"])
+    return dict(data)
+
+
+def write_pages(deployment: LocalDeployment, output: Path) -> list[Path]:
+    """Copy every page a Custom::HtmlPage published from the emulator to ``output``."""
+    import boto3
+
+    written: list[Path] = []
+    s3 = boto3.client("s3")
+    for custom in deployment.created:
+        if custom.resource_type != "Custom::HtmlPage":
+            continue
+        bucket, key = (
+            custom.properties.get("Bucket") or custom.properties.get("BucketName"),
+            custom.properties.get("Key"),
+        )
+        if not bucket or not key:
+            continue
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.ClientError:
+            continue
+        target = output / Path(str(key)).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        written.append(target)
+    return written
+
+
+def main(args: argparse.Namespace) -> int:
+    """Entry point of ``gapfill deploy --local``."""
+    from gapfill.emulator import start_emulator
+
+    root = Path(getattr(args, "template", None) or ROOT / "templates" / "main.yaml")
+    params_path = Path(getattr(args, "parameters", None) or ROOT / "templates" / "parameters" / "dev.json")
+    output = Path(getattr(args, "output", None) or ".gapfill/local")
+    parameters = _parameters_file(params_path) if params_path.is_file() else {}
+    emulator = start_emulator()
+    saved = {k: os.environ.get(k) for k in emulator.env()}
+    os.environ.update(emulator.env())
+    os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.2")
+    os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "1")
+    from providers.core.aws import reset_clients
+
+    reset_clients()
+    print(
+        f"embedded AWS emulator on {emulator.endpoint} (moto server + gapfill's Connect extension)",
+        flush=True,
+    )
+    print(
+        f"root template {root.relative_to(ROOT) if root.is_relative_to(ROOT) else root}, "
+        f"parameters {params_path.name if params_path.is_file() else '(defaults)'}",
+        flush=True,
+    )
+    deployment: LocalDeployment | None = None
+    started = time.time()
+    try:
+        deployment = LocalDeployment(root, parameters)
+        deployment.deploy()
+        pages = write_pages(deployment, output)
+        if getattr(args, "keep", False):
+            print(
+                f"\nemulator keeps serving on {emulator.endpoint}; inspect with e.g.\n"
+                f"  AWS_ENDPOINT_URL={emulator.endpoint} AWS_ACCESS_KEY_ID=testing "
+                f"AWS_SECRET_ACCESS_KEY=testing "
+                f"aws s3 ls --region {REGION}\nCtrl-C to continue",
+                flush=True,
+            )
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                print("", flush=True)
+        if getattr(args, "rehearse", False) and not deployment.failed:
+            deployment.rehearse_update()
+            deployment.delete_all()
+        print("\n" + deployment.table(), flush=True)
+        for page in pages:
+            print(
+                f"\ngenerated page written to {page} — open it with: xdg-open {page} (or any browser)",
+                flush=True,
+            )
+        failed = deployment.failed
+        total = len(deployment.rows)
+        print(
+            f"\n{total - len(failed)}/{total} operations succeeded in {time.time() - started:.1f}s",
+            flush=True,
+        )
+        return 1 if failed or not total else 0
+    except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+        print(f"gapfill deploy --local: {exc}", file=sys.stderr, flush=True)
+        if deployment is not None and deployment.rows:
+            print("\n" + deployment.table(), flush=True)
+        return 2
+    finally:
+        if deployment is not None:
+            deployment.close()
+        emulator.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_clients()

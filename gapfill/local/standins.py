@@ -1,0 +1,162 @@
+"""Stand-ins for the native resources that ``Custom::`` resources refer to.
+
+The local runner creates only ``Custom::`` resources through the protocol. When one of them
+refers to a native resource of the same template (a bucket, a queue, a Connect queue), the
+runner makes a stand-in in the emulator where moto (or gapfill's Connect extension) can hold
+one, so that the provider finds something real; otherwise it gives a clearly synthetic id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from gapfill.emulator.server import EMULATOR_ACCOUNT_ID
+from gapfill.local.prerequisites import _function_zip, _role_arn, ensure_bucket, ensure_delivery_stream
+
+REGION = "us-east-1"
+
+
+@dataclass
+class StandIn:
+    """A native resource as the local runner knows it: Ref value, attributes, how it was made."""
+
+    ref: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    made_in_emulator: bool = False
+
+
+def _suffix(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
+
+
+def _name(stack: str, logical_id: str, props: dict[str, Any], key: str, limit: int = 63) -> str:
+    value = props.get(key)
+    if isinstance(value, str) and value:
+        return value
+    return f"{stack}-{logical_id}".lower()[: limit - 9] + "-" + _suffix(stack, logical_id)
+
+
+def _bucket(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "BucketName")
+    ensure_bucket(name)
+    return StandIn(
+        name,
+        {
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            "WebsiteURL": f"http://{name}.s3-website-{REGION}.amazonaws.com",
+        },
+        True,
+    )
+
+
+def _queue(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "QueueName", 80)
+    url = boto3.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    arn = f"arn:aws:sqs:{REGION}:{EMULATOR_ACCOUNT_ID}:{name}"
+    return StandIn(url, {"Arn": arn, "QueueName": name, "QueueUrl": url}, True)
+
+
+def _topic(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "TopicName", 256)
+    arn = boto3.client("sns").create_topic(Name=name)["TopicArn"]
+    return StandIn(arn, {"TopicArn": arn, "TopicName": name}, True)
+
+
+def _function(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "FunctionName", 64)
+    lam = boto3.client("lambda")
+    try:
+        arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    except lam.exceptions.ResourceNotFoundException:
+        arn = lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=_role_arn(),
+            Handler="index.handler",
+            Code={"ZipFile": _function_zip()},
+        )["FunctionArn"]
+    return StandIn(name, {"Arn": arn}, True)
+
+
+def _kinesis(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "Name", 128)
+    kinesis = boto3.client("kinesis")
+    try:
+        kinesis.describe_stream_summary(StreamName=name)
+    except kinesis.exceptions.ResourceNotFoundException:
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    return StandIn(name, {"Arn": f"arn:aws:kinesis:{REGION}:{EMULATOR_ACCOUNT_ID}:stream/{name}"}, True)
+
+
+def _firehose(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "DeliveryStreamName", 64)
+    ensure_delivery_stream(name)
+    return StandIn(
+        name, {"Arn": f"arn:aws:firehose:{REGION}:{EMULATOR_ACCOUNT_ID}:deliverystream/{name}"}, True
+    )
+
+
+def _role(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    name = _name(stack, logical_id, props, "RoleName", 64)
+    return StandIn(
+        name, {"Arn": f"arn:aws:iam::{EMULATOR_ACCOUNT_ID}:role/{name}", "RoleId": "AROA" + _suffix(name)}
+    )
+
+
+def _kms_key(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    meta = boto3.client("kms").create_key(Description=f"{stack}/{logical_id} (local stand-in)")["KeyMetadata"]
+    return StandIn(meta["KeyId"], {"Arn": meta["Arn"], "KeyId": meta["KeyId"]}, True)
+
+
+def _connect_queue(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    instance = str(props.get("InstanceArn", ""))
+    client = boto3.client("connect")
+    created = client.create_queue(
+        InstanceId=instance.rsplit("/", 1)[-1],
+        Name=str(props.get("Name", logical_id)),
+        HoursOfOperationId=str(props.get("HoursOfOperationArn", "basic")).rsplit("/", 1)[-1],
+        Description=str(props.get("Description", "")) or "local stand-in",
+    )
+    return StandIn(created["QueueArn"], {"QueueArn": created["QueueArn"]}, True)
+
+
+def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    ident = "E" + _suffix(stack, logical_id).upper() + "LOCAL"
+    return StandIn(ident, {"DomainName": f"d{_suffix(ident)}.cloudfront.net", "Id": ident})
+
+
+MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
+    "AWS::S3::Bucket": _bucket,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SNS::Topic": _topic,
+    "AWS::Lambda::Function": _function,
+    "AWS::Serverless::Function": _function,
+    "AWS::Kinesis::Stream": _kinesis,
+    "AWS::KinesisFirehose::DeliveryStream": _firehose,
+    "AWS::IAM::Role": _role,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::Connect::Queue": _connect_queue,
+    "AWS::CloudFront::Distribution": _distribution,
+}
+
+
+def synthetic(stack: str, logical_id: str, resource_type: str) -> StandIn:
+    """An id for a native resource the emulator does not hold; attributes are synthetic ARNs."""
+    service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "local"
+    ident = f"{logical_id}-{_suffix(stack, logical_id)}"
+    arn = f"arn:aws:{service}:{REGION}:{EMULATOR_ACCOUNT_ID}:local-stand-in/{ident}"
+    return StandIn(ident, {"Arn": arn})
+
+
+def make(stack: str, logical_id: str, resource_type: str, props: dict[str, Any]) -> StandIn:
+    maker = MAKERS.get(resource_type)
+    if maker is None:
+        return synthetic(stack, logical_id, resource_type)
+    return maker(stack, logical_id, props)
