@@ -1,0 +1,304 @@
+"""Generate ``packaging/template.yaml``, the providers' SAM template, from ``schemas/``.
+
+One function per schema (same code, ``GAPFILL_PROVIDER`` selecting the type), each with
+its own role (:mod:`gapfill.build.iam`), its own log group with retention, and an exported
+``ServiceToken`` that stack templates import as ``<stack>-<Suffix>-ServiceToken``. The
+template is generated rather than hand-written so that a new schema, or a new permission
+in one, flows into the deployed roles without anyone editing YAML; the committed file is
+checked against the generator by ``gapfill sam-template --check`` and a test.
+
+Output is deterministic (schemas sorted, keys in a fixed order) so the check is a plain
+text comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gapfill.build import iam
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = REPO / "packaging" / "template.yaml"
+SCHEMA_DIR = REPO / "schemas"
+
+#: Where ``gapfill package`` writes the zip, relative to ``packaging/`` (SAM resolves
+#: CodeUri relative to the template).
+CODE_URI = "../build/lambda/gapfill-providers.zip"
+HANDLER = "providers.handler.lambda_handler"
+RUNTIME = "python3.12"
+DEFAULT_STACK_NAME = "gapfill-providers"
+
+#: Lambda timeouts (seconds). Connect operations wait on slow asynchronous AWS work
+#: (instance creation takes minutes) so they get Lambda's maximum; the engine still hands
+#: over to a re-invocation before the deadline. The others make a handful of API calls.
+TIMEOUTS: dict[str, int] = {
+    "ConnectInstance": 900,
+    "ConnectContactFlow": 900,
+    "ConnectPhoneNumber": 900,
+    "ConnectUser": 900,
+    "ConnectUserDirectory": 900,
+    "FirehoseEncryption": 600,
+    "S3BucketNotification": 120,
+    "HtmlPage": 120,
+}
+DEFAULT_TIMEOUT = 300
+#: Memory (MB): more memory is also more CPU, which shortens cold starts; bulk user
+#: directory sync parses CSV and the page renderer builds HTML.
+MEMORY: dict[str, int] = {"ConnectUserDirectory": 512, "HtmlPage": 256}
+DEFAULT_MEMORY = 256
+
+RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557]
+
+
+class Tag:
+    """A CloudFormation short-form intrinsic (``!Ref``, ``!Sub``, ``!GetAtt``) in the output."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag = tag
+        self.value = value
+
+
+def Ref(name: str) -> Tag:
+    return Tag("!Ref", name)
+
+
+def Sub(text: str) -> Tag:
+    return Tag("!Sub", text)
+
+
+def GetAtt(path: str) -> Tag:
+    return Tag("!GetAtt", path)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, no aliases, intrinsics as short tags."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_tag(dumper: yaml.SafeDumper, tag: Tag) -> yaml.Node:
+    if isinstance(tag.value, str):
+        return dumper.represent_scalar(tag.tag, tag.value)
+    return dumper.represent_sequence(tag.tag, tag.value)
+
+
+_Dumper.add_representer(Tag, _represent_tag)
+
+
+def _short(value: Any) -> Any:
+    """Turn the ``{"Fn::Sub": ...}`` dicts of :mod:`iam` into short tags for readability."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return Sub(value["Fn::Sub"])
+        return {k: _short(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider as the template sees it."""
+
+    suffix: str
+    schema: dict[str, Any]
+
+    @property
+    def resource_type(self) -> str:
+        return f"Custom::{self.suffix}"
+
+    @property
+    def function_id(self) -> str:
+        return f"{self.suffix}Function"
+
+    @property
+    def role_id(self) -> str:
+        return f"{self.suffix}Role"
+
+    @property
+    def log_group_id(self) -> str:
+        return f"{self.suffix}LogGroup"
+
+    @property
+    def function_name(self) -> str:
+        """Explicit name, so the role can name the function without a circular reference."""
+        return "${AWS::StackName}-" + self.suffix
+
+    @property
+    def timeout(self) -> int:
+        return TIMEOUTS.get(self.suffix, DEFAULT_TIMEOUT)
+
+    @property
+    def memory(self) -> int:
+        return MEMORY.get(self.suffix, DEFAULT_MEMORY)
+
+    @property
+    def function_arn(self) -> str:
+        return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + self.function_name
+
+    def policy(self) -> dict[str, Any]:
+        return iam.provider_policy(
+            self.schema,
+            function_arn={"Fn::Sub": self.function_arn},
+            log_group_arn={"Fn::GetAtt": [self.log_group_id, "Arn"]},
+        )
+
+
+def load_specs(schema_dir: Path = SCHEMA_DIR) -> list[ProviderSpec]:
+    """Every ``schemas/<Suffix>.json``, sorted by suffix."""
+    specs = []
+    for path in sorted(schema_dir.glob("*.json")):
+        with path.open(encoding="utf-8") as handle:
+            specs.append(ProviderSpec(path.stem, json.load(handle)))
+    return specs
+
+
+def _first_sentence(text: str, limit: int = 200) -> str:
+    sentence = text.strip().split(". ")[0].rstrip(".")
+    return sentence[: limit - 3] + "..." if len(sentence) > limit else sentence
+
+
+def _resources(spec: ProviderSpec) -> dict[str, Any]:
+    description = _first_sentence(str(spec.schema.get("description", spec.resource_type)))
+    policy = spec.policy()
+    policy["Statement"][0]["Resource"] = GetAtt(f"{spec.log_group_id}.Arn")
+    return {
+        spec.log_group_id: {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": Sub(f"/aws/lambda/{spec.function_name}"),
+                "RetentionInDays": Ref("LogRetentionDays"),
+            },
+        },
+        spec.role_id: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": Sub(f"gapfill {spec.resource_type} provider in ${{AWS::StackName}}"),
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [{"PolicyName": "provider", "PolicyDocument": _short(policy)}],
+            },
+        },
+        spec.function_id: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "FunctionName": Sub(spec.function_name),
+                # Per function, not in Globals: SAM rewrites relative paths only in resources
+                # when `sam build` moves the template to .aws-sam/build.
+                "CodeUri": CODE_URI,
+                "Description": f"gapfill {spec.resource_type}: {description}"[:256],
+                "Role": GetAtt(f"{spec.role_id}.Arn"),
+                "Timeout": spec.timeout,
+                "MemorySize": spec.memory,
+                "LoggingConfig": {"LogGroup": Ref(spec.log_group_id), "LogFormat": "Text"},
+                "Environment": {"Variables": {"GAPFILL_PROVIDER": spec.resource_type}},
+            },
+        },
+    }
+
+
+def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
+    """The template as a tree of plain values and :class:`Tag` intrinsics."""
+    resources: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    for spec in specs:
+        resources.update(_resources(spec))
+        outputs[f"{spec.suffix}ServiceToken"] = {
+            "Description": f"ServiceToken of {spec.resource_type} (also usable as the three-part "
+            f"{spec.schema.get('typeName', spec.resource_type)} alias)",
+            "Value": GetAtt(f"{spec.function_id}.Arn"),
+            "Export": {"Name": Sub(f"${{AWS::StackName}}-{spec.suffix}-ServiceToken")},
+        }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": (
+            "gapfill providers: one Lambda function per Custom:: resource type, each with a "
+            "least-privilege role and an exported ServiceToken. Generated from schemas/ by "
+            "`gapfill sam-template`; do not edit by hand."
+        ),
+        "Parameters": {
+            "LogLevel": {
+                "Type": "String",
+                "Default": "INFO",
+                "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"],
+                "Description": "Level of the providers' structured logs.",
+            },
+            "LogRetentionDays": {
+                "Type": "Number",
+                "Default": 30,
+                "AllowedValues": RETENTION_DAYS,
+                "Description": "How long the providers' log groups keep events.",
+            },
+            "Architecture": {
+                "Type": "String",
+                "Default": "arm64",
+                "AllowedValues": ["arm64", "x86_64"],
+                "Description": "Must match the zip: `gapfill package --arch <this>` (wheels differ).",
+            },
+        },
+        "Globals": {
+            "Function": {
+                "Runtime": RUNTIME,
+                "Handler": HANDLER,
+                "Architectures": [Ref("Architecture")],
+                "Environment": {
+                    "Variables": {
+                        "GAPFILL_LOG_LEVEL": Ref("LogLevel"),
+                        "POWERTOOLS_SERVICE_NAME": "gapfill",
+                    }
+                },
+            }
+        },
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def render(specs: list[ProviderSpec]) -> str:
+    """The template's YAML text, byte-for-byte stable for the same schemas."""
+    header = (
+        "# Generated by `gapfill sam-template` from schemas/*.json: do not edit by hand.\n"
+        "# Build the code first: `gapfill package` (writes build/lambda/gapfill-providers.zip),\n"
+        "# then deploy: `sam deploy --guided` from packaging/ or `gapfill deploy` (docs/deploy.md).\n"
+    )
+    body = yaml.dump(
+        build_template(specs), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=110
+    )
+    return header + _unquote_tags(body)
+
+
+#: A quoted short-form intrinsic whose value reads the same unquoted in a block context.
+_QUOTED_TAG = re.compile(r"(!(?:Ref|GetAtt|Sub)) '([A-Za-z0-9/$][A-Za-z0-9.:_/${}*-]*)'$", re.MULTILINE)
+
+
+def _unquote_tags(text: str) -> str:
+    """PyYAML quotes every scalar with an explicit tag; drop quotes where YAML needs none."""
+    return _QUOTED_TAG.sub(r"\1 \2", text)
+
+
+def generate(schema_dir: Path = SCHEMA_DIR) -> str:
+    return render(load_specs(schema_dir))
+
+
+def policies_by_type(schema_dir: Path = SCHEMA_DIR) -> Mapping[str, dict[str, Any]]:
+    """``Custom::X`` -> its role's policy document (long-form intrinsics), for docs and checks."""
+    return {spec.resource_type: spec.policy() for spec in load_specs(schema_dir)}

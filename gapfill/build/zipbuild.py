@@ -1,0 +1,316 @@
+"""The providers' Lambda zip, built without Docker and byte-for-byte reproducible.
+
+Contents: ``providers/`` and ``schemas/`` from the tree, plus the runtime dependencies
+pinned in ``packaging/requirements.txt`` installed from wheels for the Lambda platform
+(``manylinux2014_<arch>``, CPython 3.12). Wheels are the only way to get compiled
+dependencies such as ``rpds-py`` right for arm64 on an x86 laptop; they are cached under
+``build/wheels/`` so a second build needs no network.
+
+Reproducible means two builds of the same tree give the same bytes (and so the same S3
+key and no spurious Lambda code update): entries sorted, timestamps fixed at 1980-01-01,
+permissions fixed, no ``__pycache__``, and pip's install records (which carry local paths
+and installer names) left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ZIP_NAME = "gapfill-providers.zip"
+MANIFEST_NAME = "gapfill-providers.json"
+DEFAULT_OUTPUT = REPO / "build" / "lambda"
+DEFAULT_CACHE = REPO / "build" / "wheels"
+REQUIREMENTS = REPO / "packaging" / "requirements.txt"
+PYTHON_VERSION = "3.12"
+
+#: Lambda's documented limits for a .zip deployment package.
+MAX_ZIPPED = 50 * 1024 * 1024  # direct upload
+MAX_UNZIPPED = 250 * 1024 * 1024  # function and layers, uncompressed
+
+PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+
+#: Provided by the Lambda Python runtime; shipping them would only add size and shadow
+#: the runtime's patched versions.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+)
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o100644 << 16
+#: pip's per-install bookkeeping: not needed at run time, and not reproducible.
+_DIST_INFO_DROP = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+
+
+class BuildError(Exception):
+    """The package cannot be built or breaks a Lambda limit."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    version: str
+
+    @property
+    def wheel_prefix(self) -> str:
+        """How the wheel file name starts (PEP 427 escaping of the distribution name)."""
+        return f"{re.sub(r'[-_.]+', '_', self.name).lower()}-{self.version}-"
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    arch: str
+    sha256: str
+    zipped_bytes: int
+    unzipped_bytes: int
+    files: int
+    groups: dict[str, int] = field(default_factory=dict)
+
+    def manifest(self) -> dict[str, object]:
+        return {
+            "zip": self.path.name,
+            "arch": self.arch,
+            "python": PYTHON_VERSION,
+            "sha256": self.sha256,
+            "zipped_bytes": self.zipped_bytes,
+            "unzipped_bytes": self.unzipped_bytes,
+            "files": self.files,
+        }
+
+    def summary(self, top: int = 12) -> str:
+        """Human-readable size report: totals, limits, and the largest top-level entries."""
+        lines = [
+            f"{self.path} ({self.arch}, python{PYTHON_VERSION})",
+            f"  zipped   {_mb(self.zipped_bytes):>8} of {_mb(MAX_ZIPPED)} "
+            f"({100 * self.zipped_bytes / MAX_ZIPPED:.1f}% of the direct-upload limit)",
+            f"  unzipped {_mb(self.unzipped_bytes):>8} of {_mb(MAX_UNZIPPED)} "
+            f"({100 * self.unzipped_bytes / MAX_UNZIPPED:.1f}%)",
+            f"  files    {self.files}",
+            f"  sha256   {self.sha256}",
+            "  largest parts (unzipped):",
+        ]
+        ranked = sorted(self.groups.items(), key=lambda kv: (-kv[1], kv[0]))
+        for name, size in ranked[:top]:
+            lines.append(f"    {_mb(size):>8}  {name}")
+        if len(ranked) > top:
+            rest = sum(size for _, size in ranked[top:])
+            lines.append(f"    {_mb(rest):>8}  ({len(ranked) - top} more)")
+        return "\n".join(lines)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.2f} MB"
+
+
+def read_pins(path: Path = REQUIREMENTS) -> list[Pin]:
+    """``name==version`` lines; anything looser would break reproducibility, so it is refused."""
+    pins = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!_-]+)", line)
+        if not match:
+            raise BuildError(f"{path.name}: '{line}' is not pinned as name==version")
+        pin = Pin(match.group(1), match.group(2))
+        if _normalise(pin.name) in RUNTIME_PROVIDED:
+            raise BuildError(f"{path.name}: {pin.name} is provided by the Lambda runtime; do not ship it")
+        pins.append(pin)
+    return pins
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pip(args: list[str]) -> None:
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+    proc = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "pip", *args], capture_output=True, text=True, env=env, check=False
+    )
+    if proc.returncode != 0:
+        detail = "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("WARNING"))
+        raise BuildError(f"pip {args[0]} failed:\n{detail[-3000:]}")
+
+
+def _platform_args(arch: str, python_version: str) -> list[str]:
+    return [
+        "--platform",
+        PLATFORMS[arch],
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--no-deps",
+    ]
+
+
+def ensure_wheels(pins: list[Pin], arch: str, cache: Path, python_version: str = PYTHON_VERSION) -> Path:
+    """Download missing wheels for the platform into the cache; a full cache needs no network."""
+    folder = cache / f"{PLATFORMS[arch]}-cp{python_version.replace('.', '')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    present = [p.name.lower() for p in folder.glob("*.whl")]
+    missing = [pin for pin in pins if not any(name.startswith(pin.wheel_prefix) for name in present)]
+    if missing:
+        _pip(
+            [
+                "download",
+                "--quiet",
+                "--dest",
+                str(folder),
+                *_platform_args(arch, python_version),
+                *[f"{pin.name}=={pin.version}" for pin in missing],
+            ]
+        )
+    return folder
+
+
+def install_site(
+    pins: list[Pin], wheels: Path, target: Path, arch: str, python_version: str = PYTHON_VERSION
+) -> None:
+    """Install the cached wheels into ``target`` offline, without byte-compiling."""
+    _pip(
+        [
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "--target",
+            str(target),
+            "--no-compile",
+            *_platform_args(arch, python_version),
+            *[f"{pin.name}=={pin.version}" for pin in pins],
+        ]
+    )
+
+
+def _wanted(relative: Path) -> bool:
+    parts = relative.parts
+    if "__pycache__" in parts or relative.suffix in (".pyc", ".pyo") or relative.name == ".DS_Store":
+        return False
+    return not (len(parts) >= 2 and parts[-2].endswith(".dist-info") and parts[-1] in _DIST_INFO_DROP)
+
+
+def _walk(base: Path, prefix: str = "") -> Iterator[tuple[str, Path]]:
+    """(archive name, file) under ``base``, filtered."""
+    for path in base.rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(base)
+        if _wanted(relative):
+            yield prefix + relative.as_posix(), path
+
+
+def collect(root: Path, site: Path) -> dict[str, Path]:
+    """Every archive entry: the tree's ``providers/`` and ``schemas/``, then the site."""
+    entries: dict[str, Path] = {}
+    for name, path in _walk(site):
+        top = name.split("/", 1)[0]
+        if top == "bin":  # console scripts: carry the build machine's interpreter path
+            continue
+        entries[name] = path
+    for package in ("providers", "schemas"):
+        source = root / package
+        if not source.is_dir():
+            raise BuildError(f"{source} is missing")
+        for name, path in _walk(source, f"{package}/"):
+            if name in entries:
+                raise BuildError(f"{name} is both in the tree and in a dependency")
+            entries[name] = path
+    return entries
+
+
+def write_zip(entries: dict[str, Path], destination: Path) -> tuple[int, dict[str, int]]:
+    """Deterministic zip of ``entries``; returns (unzipped bytes, bytes per top-level part)."""
+    buffer = io.BytesIO()
+    unzipped = 0
+    groups: dict[str, int] = {}
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(entries):
+            data = entries[name].read_bytes()
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.external_attr = _FILE_MODE
+            info.create_system = 3  # unix, so the mode bits are honoured
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9)
+            unzipped += len(data)
+            groups[_group(name)] = groups.get(_group(name), 0) + len(data)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_suffix(".zip.tmp")
+    tmp.write_bytes(buffer.getvalue())
+    tmp.replace(destination)
+    return unzipped, groups
+
+
+def _group(name: str) -> str:
+    """Top-level part of an entry; all wheels' metadata counts as one part."""
+    top = name.split("/", 1)[0]
+    if top.endswith(".dist-info"):
+        return "(wheel metadata)"
+    return top + "/" if "/" in name else top
+
+
+def build(
+    *,
+    root: Path = REPO,
+    output_dir: Path = DEFAULT_OUTPUT,
+    arch: str = "arm64",
+    cache: Path = DEFAULT_CACHE,
+    requirements: Path | None = None,
+    python_version: str = PYTHON_VERSION,
+) -> BuildResult:
+    """Build ``<output_dir>/gapfill-providers.zip`` (and its JSON manifest)."""
+    if arch not in PLATFORMS:
+        raise BuildError(f"unknown architecture '{arch}' (choose {', '.join(PLATFORMS)})")
+    pins = read_pins(requirements or root / "packaging" / "requirements.txt")
+    wheels = ensure_wheels(pins, arch, cache, python_version)
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="site-", dir=cache) as tmp:
+        site = Path(tmp)
+        install_site(pins, wheels, site, arch, python_version)
+        entries = collect(root, site)
+        destination = output_dir / ZIP_NAME
+        unzipped, groups = write_zip(entries, destination)
+    data = destination.read_bytes()
+    result = BuildResult(
+        path=destination,
+        arch=arch,
+        sha256=hashlib.sha256(data).hexdigest(),
+        zipped_bytes=len(data),
+        unzipped_bytes=unzipped,
+        files=len(entries),
+        groups=groups,
+    )
+    check_limits(result.zipped_bytes, result.unzipped_bytes)
+    (output_dir / MANIFEST_NAME).write_text(json.dumps(result.manifest(), indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def check_limits(zipped: int, unzipped: int) -> None:
+    """Fail the build rather than the deployment when a Lambda limit would be broken."""
+    problems = []
+    if zipped > MAX_ZIPPED:
+        problems.append(f"zip is {_mb(zipped)}, over Lambda's {_mb(MAX_ZIPPED)} direct-upload limit")
+    if unzipped > MAX_UNZIPPED:
+        problems.append(f"unzipped size is {_mb(unzipped)}, over Lambda's {_mb(MAX_UNZIPPED)} limit")
+    if problems:
+        raise BuildError("; ".join(problems))
+
+
+def zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
