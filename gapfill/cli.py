@@ -30,7 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _logs_to_stderr() -> None:
+    """Provider logs go to stderr so that what a command prints on stdout can be piped."""
+    import logging
+
+    from providers.core.log import logger
+
+    for handler in logging.getLogger(logger.name).handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _logs_to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

@@ -501,7 +501,10 @@ def write_pages(deployment: LocalDeployment, output: Path) -> list[Path]:
 def main(args: argparse.Namespace) -> int:
     """Entry point of ``gapfill deploy --local``."""
     from gapfill.emulator import start_emulator
+    from providers.core.log import logger
 
+    if "GAPFILL_LOG_LEVEL" not in os.environ:
+        logger.setLevel("WARNING")  # the progress lines and the table tell the story; logs on request
     root = Path(getattr(args, "template", None) or ROOT / "templates" / "main.yaml")
     params_path = Path(getattr(args, "parameters", None) or ROOT / "templates" / "parameters" / "dev.json")
     output = Path(getattr(args, "output", None) or ".gapfill/local")
