@@ -1,0 +1,148 @@
+"""Routing profiles, security profiles and hierarchy groups named by name or by ARN.
+
+Templates and CSV files read better with ``"Basic Routing Profile"`` than with an ARN, but
+Connect's user APIs take ids. The pure part (:func:`parse_arn`, :class:`Catalog`,
+:func:`resolve`) turns either form into an id and explains failures; the thin AWS part
+(:func:`load_catalog`) lists an instance's profiles or groups once per operation, so a
+thousand CSV rows naming the same profile cost one list call, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: kind (as it appears in ARNs) -> (list operation, summary list key, readable name)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "routing-profile": ("list_routing_profiles", "RoutingProfileSummaryList", "routing profile"),
+    "security-profile": ("list_security_profiles", "SecurityProfileSummaryList", "security profile"),
+    "agent-group": ("list_user_hierarchy_groups", "UserHierarchyGroupSummaryList", "hierarchy group"),
+}
+_SHOW_AVAILABLE = 10
+
+
+class ResolveError(ValueError):
+    """A reference that names nothing (or more than one thing) in the instance."""
+
+
+@dataclass(frozen=True)
+class ConnectArn:
+    """``arn:aws:connect:REGION:ACCOUNT:instance/IID[/KIND/ID]`` taken apart."""
+
+    region: str
+    account: str
+    instance_id: str
+    kind: str = ""
+    resource_id: str = ""
+
+    @property
+    def instance_arn(self) -> str:
+        partition = "aws"
+        return f"arn:{partition}:connect:{self.region}:{self.account}:instance/{self.instance_id}"
+
+
+def parse_arn(value: str) -> ConnectArn | None:
+    """Parse a Connect ARN; ``None`` when ``value`` is not one."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "connect":
+        return None
+    path = parts[5].split("/")
+    if len(path) < 2 or path[0] != "instance" or not path[1]:
+        return None
+    if len(path) == 2:
+        return ConnectArn(parts[3], parts[4], path[1])
+    if len(path) == 4 and path[2] and path[3]:
+        return ConnectArn(parts[3], parts[4], path[1], path[2], path[3])
+    return None
+
+
+def instance_id_of(value: str) -> str:
+    """An instance id from an instance id or any ARN inside the instance."""
+    parsed = parse_arn(value)
+    return parsed.instance_id if parsed else value
+
+
+@dataclass
+class Catalog:
+    """An instance's routing profiles, security profiles or hierarchy groups, by name and id."""
+
+    kind: str
+    instance_id: str
+    names: dict[str, list[str]] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_summaries(cls, kind: str, instance_id: str, summaries: Iterable[Mapping[str, Any]]) -> Catalog:
+        catalog = cls(kind, instance_id)
+        for item in summaries:
+            item_id = str(item["Id"])
+            catalog.ids.add(item_id)
+            catalog.names.setdefault(str(item.get("Name", "")), []).append(item_id)
+        return catalog
+
+    def available(self) -> str:
+        names = sorted(self.names)
+        shown = ", ".join(f"'{n}'" for n in names[:_SHOW_AVAILABLE])
+        more = f" and {len(names) - _SHOW_AVAILABLE} more" if len(names) > _SHOW_AVAILABLE else ""
+        return shown + more if names else "none"
+
+
+def resolve(value: str, kind: str, instance_id: str, catalog: Catalog | None) -> str:
+    """The id that ``value`` (a name, an ARN or an id) refers to.
+
+    An ARN must be of the right kind and inside the same instance; with a catalog it must
+    also exist. A name must match exactly one entry: exact case first, then ignoring case.
+    """
+    readable = KINDS[kind][2]
+    value = value.strip()
+    if not value:
+        raise ResolveError(f"an empty {readable} name")
+    if value.startswith("arn:"):
+        parsed = parse_arn(value)
+        if parsed is None or parsed.kind != kind:
+            raise ResolveError(f"'{value}' is not a {readable} ARN")
+        if parsed.instance_id != instance_id:
+            raise ResolveError(f"{readable} '{value}' belongs to another instance ({parsed.instance_id})")
+        if catalog is not None and parsed.resource_id not in catalog.ids:
+            raise ResolveError(f"{readable} '{value}' does not exist in instance {instance_id}")
+        return parsed.resource_id
+    if catalog is None:
+        raise ResolveError(f"{readable} '{value}' is a name, and no list of {readable}s was loaded")
+    exact = catalog.names.get(value, [])
+    if not exact:
+        folded = value.casefold()
+        exact = [i for name, ids in catalog.names.items() if name.casefold() == folded for i in ids]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        raise ResolveError(f"{readable} name '{value}' is ambiguous ({len(exact)} match); use its ARN")
+    if value in catalog.ids:
+        return value
+    raise ResolveError(
+        f"{readable} '{value}' not found in instance {instance_id}; available: {catalog.available()}"
+    )
+
+
+def needs_catalog(values: Iterable[str | None]) -> bool:
+    """Whether any reference is a name (ARNs resolve without listing)."""
+    return any(v is not None and not v.strip().startswith("arn:") for v in values)
+
+
+Caller = Callable[..., dict[str, Any]]
+
+
+def load_catalog(call: Caller, instance_id: str, kind: str) -> Catalog:
+    """List every entry of ``kind`` in the instance (paged) through ``call(operation, **kw)``."""
+    operation, key, _ = KINDS[kind]
+    summaries: list[Mapping[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"InstanceId": instance_id, "MaxResults": 1000}
+        if token:
+            kwargs["NextToken"] = token
+        page = call(operation, **kwargs)
+        summaries.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return Catalog.from_summaries(kind, instance_id, summaries)

@@ -1,0 +1,467 @@
+"""The agent-directory sync engine, shared by ``Custom::ConnectUserDirectory`` and the
+``functions/agent_directory`` Lambda that runs on CSV uploads.
+
+One sync: read the CSV from S3, validate it (any bad row stops everything before a write),
+resolve profile and group names once, list the users this directory manages (one tag
+filtered SearchUsers page per 500 users), diff, then walk the changes in username order.
+Connect allows about 2 requests per second per API and account, so every Connect call
+passes a client-side token bucket per API (and botocore's adaptive retries absorb the
+rest). When the caller's time runs short the walk stops and returns a cursor (the last
+username handled) with the counts so far; the next invocation re-reads, re-diffs and
+continues after the cursor. Re-diffing is what makes resuming safe: work already done
+shows up as unchanged, and a row that failed is simply tried again by the next sync.
+
+Passwords of new CONNECT_MANAGED users: one Secrets Manager secret per user, named
+``gapfill/connect/<instance id>/<username>`` and tagged with the directory's owner tag.
+A per-user secret stays far below Secrets Manager's 64 KB limit for any directory size and
+is deleted with its user.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.connect import directory, passwords, resolve
+from providers.connect.directory import DIGEST_TAG, OWNER_TAG, ActualUser, Change, RowError
+from providers.core.aws import RateLimiter, error_code, error_message
+
+MAX_FAILURES_KEPT = 20
+MAX_CSV_BYTES = 10 * 1024 * 1024
+SEARCH_PAGE = 500
+#: Seconds kept free for wrapping up (state, response) when the time left is checked.
+DEFAULT_MARGIN = 2.0
+
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def limiter(operation: str, rate: float) -> RateLimiter:
+    """The process-wide token bucket of one Connect API (Lambda reuses warm processes)."""
+    with _limiters_lock:
+        key = (operation, rate)
+        found = _limiters.get(key)
+        if found is None:
+            found = _limiters[key] = RateLimiter(rate, burst=1.0)
+        return found
+
+
+class InvalidDirectoryError(Exception):
+    """The CSV has problems; nothing was written. ``errors`` carry line numbers."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__(summarise_errors(errors))
+
+
+def summarise_errors(errors: list[RowError], limit: int = 25) -> str:
+    shown = "; ".join(str(e) for e in errors[:limit])
+    more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
+    return f"the agent directory has {len(errors)} problem(s): {shown}{more}"
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+    def as_data(self) -> dict[str, int]:
+        return {
+            "Created": self.created,
+            "Updated": self.updated,
+            "Deleted": self.deleted,
+            "Unchanged": self.unchanged,
+            "Failed": self.failed,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> Counts:
+        data = data or {}
+        return cls(
+            created=int(data.get("Created", 0)),
+            updated=int(data.get("Updated", 0)),
+            deleted=int(data.get("Deleted", 0)),
+            unchanged=int(data.get("Unchanged", 0)),
+            failed=int(data.get("Failed", 0)),
+        )
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_data().items())
+
+
+@dataclass
+class Progress:
+    """Where a sync or removal stands; ``state`` is small JSON for a re-invocation."""
+
+    done: bool
+    counts: Counts
+    failures: list[str] = field(default_factory=list)
+    cursor: str | None = None
+    remaining: int = 0
+    mapping: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "counts": self.counts.as_data(), "failures": self.failures}
+
+
+@dataclass
+class SyncConfig:
+    instance_id: str
+    owner: str
+    requests_per_second: float = 2.0
+    default_routing_profile: str | None = None
+    default_security_profiles: tuple[str, ...] = ()
+    margin_seconds: float = DEFAULT_MARGIN
+
+
+class _RowFailure(Exception):
+    """A failure of one user that the sync reports and moves past."""
+
+
+class AgentDirectory:
+    """Sync one instance's managed users with a CSV (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: SyncConfig,
+        client: Callable[[str], Any],
+        time_left: Callable[[], float],
+        keep_secret: Callable[[list[str]], None],
+    ) -> None:
+        self.config = config
+        self.connect = client("connect")
+        self.secrets = client("secretsmanager")
+        self.s3 = client("s3")
+        self.time_left = time_left
+        self.keep_secret = keep_secret
+        self._identity_type: str | None = None
+
+    # -- AWS plumbing --------------------------------------------------------------------
+    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """A Connect call paced by the per-API token bucket."""
+        limiter(operation, self.config.requests_per_second).acquire()
+        result = getattr(self.connect, operation)(**kwargs)
+        return dict(result)
+
+    @property
+    def identity_type(self) -> str:
+        if self._identity_type is None:
+            found = self.call("describe_instance", InstanceId=self.config.instance_id)
+            self._identity_type = str(found["Instance"].get("IdentityManagementType", "CONNECT_MANAGED"))
+        return self._identity_type
+
+    def managed_users(self) -> list[ActualUser]:
+        """Every user carrying this directory's owner tag (never anyone else's)."""
+        users: list[ActualUser] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "InstanceId": self.config.instance_id,
+                "MaxResults": SEARCH_PAGE,
+                "SearchFilter": {
+                    "TagFilter": {"TagCondition": {"TagKey": OWNER_TAG, "TagValue": self.config.owner}}
+                },
+            }
+            if token:
+                kwargs["NextToken"] = token
+            page = self.call("search_users", **kwargs)
+            for item in page.get("Users", []):
+                if (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner:
+                    users.append(ActualUser.from_search(item))
+            token = page.get("NextToken")
+            if not token:
+                return users
+
+    def read_csv(self, bucket: str, key: str, version_id: str | None = None) -> str:
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        obj = self.s3.get_object(**kwargs)
+        if int(obj.get("ContentLength") or 0) > MAX_CSV_BYTES:
+            raise InvalidDirectoryError([RowError(1, f"the file is larger than {MAX_CSV_BYTES} bytes")])
+        raw = obj["Body"].read()
+        try:
+            return str(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise InvalidDirectoryError([RowError(1, f"the file is not UTF-8 text ({exc.reason})")]) from None
+
+    # -- planning ------------------------------------------------------------------------
+    def plan(self, text: str) -> list[Change]:
+        """Validate and diff; raises InvalidDirectoryError (with line numbers) before any write."""
+        parsed = directory.parse_csv(
+            text,
+            default_routing_profile=self.config.default_routing_profile,
+            default_security_profiles=self.config.default_security_profiles,
+            identity_type=self.identity_type,
+        )
+        if parsed.errors:
+            raise InvalidDirectoryError(parsed.errors)
+        catalogs: dict[str, resolve.Catalog] = {}
+
+        def resolver(kind: str, value: str) -> str:
+            if not value.startswith("arn:") and kind not in catalogs:
+                catalogs[kind] = resolve.load_catalog(self.call, self.config.instance_id, kind)
+            return resolve.resolve(value, kind, self.config.instance_id, catalogs.get(kind))
+
+        desired, errors = directory.resolve_rows(parsed.rows, resolver)
+        if errors:
+            raise InvalidDirectoryError(errors)
+        return directory.diff(desired, self.managed_users())
+
+    # -- the walk ------------------------------------------------------------------------
+    def sync(
+        self, bucket: str, key: str, version_id: str | None = None, state: dict[str, Any] | None = None
+    ) -> Progress:
+        """Run (or continue, from ``state``) a sync of the CSV at ``bucket``/``key``."""
+        state = state or {}
+        changes = self.plan(self.read_csv(bucket, key, version_id))
+        return self.apply(changes, state)
+
+    def apply(self, changes: list[Change], state: dict[str, Any]) -> Progress:
+        cursor = state.get("cursor")
+        progress = Progress(
+            done=False,
+            counts=Counts.from_data(state.get("counts")),
+            failures=list(state.get("failures") or []),
+            cursor=cursor,
+        )
+        mapping: dict[str, tuple[str, str]] = {}
+        todo = [c for c in changes if cursor is None or c.key > cursor]
+        for change in changes:
+            if cursor is not None and change.key <= cursor and change.actual and change.action != "delete":
+                mapping[change.actual.username] = (change.actual.id, change.actual.arn)
+        for index, change in enumerate(todo):
+            if change.action != "unchanged" and self.time_left() < self.config.margin_seconds:
+                progress.remaining = len(todo) - index
+                progress.mapping = mapping
+                return progress
+            self._apply_one(change, progress, mapping)
+            progress.cursor = change.key
+        progress.done = True
+        progress.mapping = mapping
+        return progress
+
+    def _apply_one(self, change: Change, progress: Progress, mapping: dict[str, tuple[str, str]]) -> None:
+        counts = progress.counts
+        try:
+            if change.action == "unchanged":
+                assert change.actual is not None
+                counts.unchanged += 1
+                mapping[change.actual.username] = (change.actual.id, change.actual.arn)
+            elif change.action == "create":
+                assert change.desired is not None
+                made = self._create(change.desired)
+                if made is None:
+                    counts.unchanged += 1
+                else:
+                    counts.created += 1
+                    mapping[change.desired.username] = made
+            elif change.action == "update":
+                assert change.desired is not None
+                assert change.actual is not None
+                self._update(change.desired, change.actual, change.parts)
+                counts.updated += 1
+                mapping[change.actual.username] = (change.actual.id, change.actual.arn)
+            else:
+                assert change.actual is not None
+                self._delete(change.actual)
+                counts.deleted += 1
+        except _RowFailure as exc:
+            self._failed(change, progress, str(exc))
+        except Exception as exc:
+            code = error_code(exc)
+            if not code:
+                raise
+            operation = getattr(exc, "operation_name", "") or "AWS call"
+            self._failed(change, progress, f"{operation} failed: {code}: {error_message(exc)}")
+            if change.actual is not None and change.action != "delete":
+                mapping[change.actual.username] = (change.actual.id, change.actual.arn)
+
+    @staticmethod
+    def _failed(change: Change, progress: Progress, message: str) -> None:
+        progress.counts.failed += 1
+        where = f"line {change.desired.line} " if change.desired is not None else ""
+        if len(progress.failures) < MAX_FAILURES_KEPT:
+            progress.failures.append(f"{where}{change.username}: {message}")
+
+    # -- one user ------------------------------------------------------------------------
+    def _create(self, want: directory.DesiredUser) -> tuple[str, str] | None:
+        """Create a user (and its password secret); None when it turned out to exist already."""
+        params: dict[str, Any] = {
+            "InstanceId": self.config.instance_id,
+            "Username": want.username,
+            "IdentityInfo": dict(want.identity),
+            "PhoneConfig": dict(want.phone),
+            "SecurityProfileIds": sorted(want.security_profile_ids),
+            "RoutingProfileId": want.routing_profile_id,
+            "Tags": {OWNER_TAG: self.config.owner, DIGEST_TAG: want.digest},
+        }
+        if want.hierarchy_group_id:
+            params["HierarchyGroupId"] = want.hierarchy_group_id
+        if want.directory_user_id:
+            params["DirectoryUserId"] = want.directory_user_id
+        made_secret = False
+        if self.identity_type == "CONNECT_MANAGED":
+            password, made_secret = self._store_password(want.username)
+            params["Password"] = password
+        try:
+            created = self.call("create_user", **params)
+        except Exception as exc:
+            if error_code(exc) == "DuplicateResourceException":
+                return self._adopt(want)
+            if made_secret:
+                self._drop_secret(want.username)
+            raise
+        return str(created["UserId"]), str(created["UserArn"])
+
+    def _adopt(self, want: directory.DesiredUser) -> tuple[str, str] | None:
+        """A create met an existing username: fine only if the user is already ours (a
+        resumed sync whose earlier create the search index did not show yet)."""
+        found = self.call(
+            "search_users",
+            InstanceId=self.config.instance_id,
+            MaxResults=10,
+            SearchCriteria={
+                "StringCondition": {
+                    "FieldName": "Username",
+                    "Value": want.username,
+                    "ComparisonType": "EXACT",
+                }
+            },
+        )
+        for item in found.get("Users", []):
+            ours = (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner
+            if ours and str(item.get("Username", "")).casefold() == want.key:
+                actual = ActualUser.from_search(item)
+                parts = directory.changed_parts(want, actual)
+                if parts:
+                    self._update(want, actual, parts)
+                return None
+        raise _RowFailure(
+            f"a user named '{want.username}' already exists in the instance and is not managed by this "
+            "directory; it was left untouched"
+        )
+
+    def _update(self, want: directory.DesiredUser, have: ActualUser, parts: tuple[str, ...]) -> None:
+        base = {"InstanceId": self.config.instance_id, "UserId": have.id}
+        for part in parts:
+            if part == "identity":
+                self.call("update_user_identity_info", IdentityInfo=dict(want.identity), **base)
+                if have.tags.get(DIGEST_TAG) != want.digest:
+                    self.call("tag_resource", resourceArn=have.arn, tags={DIGEST_TAG: want.digest})
+            elif part == "phone":
+                self.call("update_user_phone_config", PhoneConfig=dict(want.phone), **base)
+            elif part == "routing":
+                self.call("update_user_routing_profile", RoutingProfileId=want.routing_profile_id, **base)
+            elif part == "security":
+                self.call(
+                    "update_user_security_profiles",
+                    SecurityProfileIds=sorted(want.security_profile_ids),
+                    **base,
+                )
+            elif part == "hierarchy":
+                extra = {"HierarchyGroupId": want.hierarchy_group_id} if want.hierarchy_group_id else {}
+                self.call("update_user_hierarchy", **base, **extra)
+
+    def _delete(self, have: ActualUser) -> None:
+        self._drop_secret(have.username)
+        try:
+            self.call("delete_user", InstanceId=self.config.instance_id, UserId=have.id)
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+
+    # -- password secrets ----------------------------------------------------------------
+    def _secret_tags(self, username: str) -> list[dict[str, str]]:
+        return [
+            {"Key": OWNER_TAG, "Value": self.config.owner},
+            {"Key": "gapfill:connect-user", "Value": f"{self.config.instance_id}/{username}"},
+        ]
+
+    def _store_password(self, username: str) -> tuple[str, bool]:
+        """A new password stored in the user's secret; True when the secret is new."""
+        password = passwords.generate_password()
+        self.keep_secret([password])
+        name = passwords.secret_name(self.config.instance_id, username)
+        value = passwords.secret_string(self.config.instance_id, username, password)
+        try:
+            self.secrets.create_secret(
+                Name=name,
+                SecretString=value,
+                Description=f"Amazon Connect password of {username} (gapfill agent directory)",
+                Tags=self._secret_tags(username),
+            )
+            return password, True
+        except Exception as exc:
+            if error_code(exc) != "ResourceExistsException":
+                raise
+        tags = {t["Key"]: t["Value"] for t in self.secrets.describe_secret(SecretId=name).get("Tags", [])}
+        if tags.get(OWNER_TAG) != self.config.owner:
+            raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
+        self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        return password, False
+
+    def _drop_secret(self, username: str) -> None:
+        """Delete the user's password secret if this directory made it."""
+        name = passwords.secret_name(self.config.instance_id, username)
+        try:
+            described = self.secrets.describe_secret(SecretId=name)
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return
+            raise
+        tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
+        if tags.get(OWNER_TAG) == self.config.owner:
+            self.secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+    # -- removal and the mapping ---------------------------------------------------------
+    def remove_all(self, state: dict[str, Any] | None = None) -> Progress:
+        """Delete every user (and secret) this directory manages, and nothing else."""
+        state = state or {}
+        progress = Progress(done=False, counts=Counts.from_data(state.get("counts")))
+        users = self.managed_users()
+        for index, user in enumerate(users):
+            if self.time_left() < self.config.margin_seconds:
+                progress.remaining = len(users) - index
+                return progress
+            try:
+                self._delete(user)
+                progress.counts.deleted += 1
+            except Exception as exc:
+                if not error_code(exc):
+                    raise
+                progress.counts.failed += 1
+                if len(progress.failures) < MAX_FAILURES_KEPT:
+                    progress.failures.append(f"{user.username}: {error_code(exc)}: {error_message(exc)}")
+        progress.done = True
+        return progress
+
+    def write_mapping(self, bucket: str, key: str, mapping: dict[str, tuple[str, str]]) -> None:
+        document = directory.mapping_document(self.config.instance_id, self.config.owner, mapping)
+        self.s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=json.dumps(document, indent=1).encode(),
+            ContentType="application/json",
+            Metadata={"gapfill-owner": self.config.owner},
+        )
+
+    def remove_mapping(self, bucket: str, key: str) -> bool:
+        """Delete the mapping object only if this directory wrote it."""
+        try:
+            head = self.s3.head_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return False
+            raise
+        if head.get("Metadata", {}).get("gapfill-owner") != self.config.owner:
+            return False
+        self.s3.delete_object(Bucket=bucket, Key=key)
+        return True
