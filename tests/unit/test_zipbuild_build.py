@@ -1,0 +1,97 @@
+"""A real `gapfill package` build for arm64 (wheels from the cache under build/wheels, fetched
+once): contents, platform of the compiled wheel, manifest, summary, reproducibility."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gapfill.build import zipbuild
+from gapfill.cli import build_parser
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A frozen copy of the sources the zip is made of (others edit the checkout meanwhile)."""
+    root = tmp_path_factory.mktemp("tree")
+    for part in ("providers", "schemas"):
+        shutil.copytree(zipbuild.REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "packaging").mkdir()
+    shutil.copy2(zipbuild.REQUIREMENTS, root / "packaging" / "requirements.txt")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> zipbuild.BuildResult:
+    return zipbuild.build(root=tree, output_dir=tmp_path_factory.mktemp("out"), arch="arm64")
+
+
+def test_contents(built: zipbuild.BuildResult, tree: Path) -> None:
+    with zipfile.ZipFile(built.path) as archive:
+        names = archive.namelist()
+    assert "providers/handler.py" in names
+    assert "providers/core/engine.py" in names
+    for schema in (tree / "schemas").glob("*.json"):
+        assert f"schemas/{schema.name}" in names
+    tops = {n.split("/", 1)[0] for n in names}
+    assert {"aws_lambda_powertools", "jsonschema", "rpds", "referencing", "attr"} <= tops
+    # The runtime's own copies are used, not shipped.
+    assert not tops & {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith("bin/") or n.endswith("/RECORD")]
+    compiled = [n for n in names if n.startswith("rpds/") and n.endswith(".so")]
+    assert compiled
+    assert all("aarch64" in n for n in compiled), compiled
+
+
+def test_manifest_and_summary(built: zipbuild.BuildResult) -> None:
+    manifest = json.loads((built.path.parent / zipbuild.MANIFEST_NAME).read_text())
+    assert manifest["arch"] == "arm64"
+    assert manifest["sha256"] == built.sha256
+    assert manifest["zipped_bytes"] == built.path.stat().st_size
+    assert built.zipped_bytes < zipbuild.MAX_ZIPPED
+    assert built.unzipped_bytes < zipbuild.MAX_UNZIPPED
+    summary = built.summary()
+    assert "aws_lambda_powertools/" in summary
+    assert "of the direct-upload limit" in summary
+
+
+def test_two_builds_are_byte_identical(built: zipbuild.BuildResult, tree: Path, tmp_path: Path) -> None:
+    again = zipbuild.build(root=tree, output_dir=tmp_path, arch="arm64")
+    assert again.sha256 == built.sha256
+    assert again.path.read_bytes() == built.path.read_bytes()
+
+
+def test_architectures_differ_only_in_compiled_parts(
+    built: zipbuild.BuildResult, tree: Path, tmp_path: Path
+) -> None:
+    other = zipbuild.build(root=tree, output_dir=tmp_path, arch="x86_64")
+    with zipfile.ZipFile(built.path) as a, zipfile.ZipFile(other.path) as b:
+        differing = set(a.namelist()) ^ set(b.namelist())
+        differing |= {n for n in set(a.namelist()) & set(b.namelist()) if a.read(n) != b.read(n)}
+    assert differing
+    assert all(n.startswith(("rpds/", "rpds_py-")) for n in differing), differing
+
+
+def run_cli(argv: list[str]) -> int:
+    """The parsed command, as `gapfill` runs it (without main's log redirection, which
+    re-binds handlers to the stderr of whichever test captured first)."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+def test_gapfill_package_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["package", "--output", str(tmp_path), "--arch", "arm64"]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / zipbuild.ZIP_NAME) in out
+    assert "zipped" in out
+    assert (tmp_path / zipbuild.ZIP_NAME).exists()
+
+
+def test_gapfill_package_reports_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["package", "--output", str(tmp_path), "--arch", "arm64", "--python-version", "2.1"]) == 1
+    assert "pip download failed" in capsys.readouterr().err
