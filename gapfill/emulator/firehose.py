@@ -72,7 +72,7 @@ def _state(backend: Any) -> _State:
     if found is None:
         with _install_lock:
             found = backend.__dict__.setdefault("_gapfill_state", _State())
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _errors() -> Any:
@@ -242,6 +242,13 @@ def knobs(account_id: str = "123456789012", region: str = "us-east-1") -> Fireho
 
 def call_counts(account_id: str = "123456789012", region: str = "us-east-1") -> Counter[str]:
     return _state(backend(account_id, region)).counts
+
+
+def encryption_calls(stream_name: str, account_id: str = "123456789012", region: str = "us-east-1") -> int:
+    """Start/stop calls made on one stream in the last 24 hours (what the daily limit counts)."""
+    state = _state(backend(account_id, region))
+    with state.lock:
+        return sum(1 for t in state.calls.get(stream_name, []) if time.time() - t < _DAY)
 
 
 def reset_knobs(account_id: str = "123456789012", region: str = "us-east-1") -> None:
