@@ -1,0 +1,149 @@
+"""``Custom::ConnectUserDirectory``: the agents of a CSV directory in S3, kept in sync.
+
+The work is :mod:`providers.connect.sync`; this module maps it onto the protocol. A sync
+that runs out of Lambda time returns ``Pending`` with the sync's cursor and counts as
+state, and the engine continues it in a re-invocation, where ``check`` picks it up. The
+physical id (instance ARN + ``/agent-directory/`` + owner tag value) is all a Delete needs:
+it removes the users carrying the owner tag, their password secrets, and the mapping object
+if this directory wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from providers.connect import directory, passwords, resolve
+from providers.connect.sync import AgentDirectory, InvalidDirectoryError, Progress, SyncConfig
+from providers.core.errors import ProviderError
+from providers.core.provider import Pending, Provider, Result
+
+SEPARATOR = "/agent-directory/"
+
+
+def physical_id(instance_arn: str, owner: str) -> str:
+    return f"{instance_arn}{SEPARATOR}{owner}"
+
+
+def parse_physical_id(value: str) -> tuple[str, str] | None:
+    """(instance id, owner) from a physical id, or None if it is not one of ours."""
+    instance, sep, owner = value.partition(SEPARATOR)
+    if not sep or not owner or resolve.parse_arn(instance) is None:
+        return None
+    return resolve.instance_id_of(instance), owner
+
+
+class ConnectUserDirectory(Provider):
+    resource_type = "Custom::ConnectUserDirectory"
+    max_wait_seconds = 3300.0
+
+    # -- shared --------------------------------------------------------------------------
+    def _target(self) -> tuple[str, str, str]:
+        """(physical id, instance id, owner) for this request."""
+        if self.physical_id and not self.replacing:
+            parsed = parse_physical_id(self.physical_id)
+            if parsed is not None:
+                return self.physical_id, parsed[0], parsed[1]
+        arn = str(self.properties["InstanceArn"])
+        instance_id = resolve.instance_id_of(arn)
+        if resolve.parse_arn(arn) is None:
+            region = self.request.region or "us-east-1"
+            account = self.request.stack_id.split(":")[4] if self.request.stack_id.count(":") >= 5 else ""
+            arn = f"arn:aws:connect:{region}:{account}:instance/{instance_id}"
+        owner = directory.owner_value(self.request.stack_id, self.request.stack_name, self.request.logical_id)
+        return physical_id(arn, owner), instance_id, owner
+
+    def _directory(self, instance_id: str, owner: str) -> AgentDirectory:
+        props = self.properties
+        config = SyncConfig(
+            instance_id=instance_id,
+            owner=owner,
+            requests_per_second=float(props.get("RequestsPerSecond") or 2.0),
+            default_routing_profile=props.get("DefaultRoutingProfile"),
+            default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
+        )
+        return AgentDirectory(
+            config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)
+        )
+
+    def _mapping_key(self) -> str:
+        props = self.properties
+        return str(props.get("MappingKey") or directory.default_mapping_key(str(props["Key"])))
+
+    def _hand_over(self, pid: str, what: str, progress: Progress) -> Pending:
+        """Continue in a re-invocation: ``retry_after`` is the time left, so the engine hands
+        over at once instead of calling ``check`` again with no time to work."""
+        return Pending(
+            pid,
+            f"{what} ({progress.remaining} users left)",
+            {**progress.state, "what": what},
+            retry_after=max(0.0, self.deadline.invocation_left()),
+        )
+
+    # -- sync ------------------------------------------------------------------------------
+    def _sync(self, state: dict[str, Any] | None) -> Result | Pending:
+        pid, instance_id, owner = self._target()
+        props = self.properties
+        agents = self._directory(instance_id, owner)
+        try:
+            progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
+        except InvalidDirectoryError as exc:
+            raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
+        if not progress.done:
+            return self._hand_over(pid, "agent directory sync", progress)
+        mapping_key = self._mapping_key()
+        agents.write_mapping(str(props["Bucket"]), mapping_key, progress.mapping)
+        counts = progress.counts
+        self.log.info("agent directory synced", extra={"phase": self.operation.lower(), **counts.as_data()})
+        if counts.failed > int(props.get("FailureTolerance") or 0):
+            raise ProviderError(
+                f"agent directory sync: {counts.failed} user(s) failed ({counts}); "
+                f"first failures: {'; '.join(progress.failures[:5])}. "
+                "Everything else is in place; the next sync retries only what is still different.",
+                physical_id=pid,
+            )
+        data: dict[str, Any] = {
+            "DirectoryId": pid,
+            "OwnerTag": owner,
+            **counts.as_data(),
+            "MappingObjectKey": mapping_key,
+            "PasswordSecretPrefix": f"{passwords.SECRET_PREFIX}/{instance_id}/",
+        }
+        return Result(pid, data)
+
+    def create(self) -> Result | Pending:
+        return self._sync(None)
+
+    def update(self) -> Result | Pending:
+        return self._sync(None)
+
+    def check(self, pending: Pending) -> Result | Pending:
+        if self.operation == "Delete":
+            return self._remove(pending.state)
+        return self._sync(pending.state)
+
+    # -- delete ----------------------------------------------------------------------------
+    def _remove(self, state: dict[str, Any] | None) -> Result | Pending:
+        parsed = parse_physical_id(str(self.physical_id))
+        if parsed is None:
+            self.log.info(
+                "physical id is not an agent directory: nothing to delete", extra={"phase": "delete"}
+            )
+            return Result(str(self.physical_id))
+        instance_id, owner = parsed
+        agents = self._directory(instance_id, owner)
+        progress = agents.remove_all(state)
+        if not progress.done:
+            return self._hand_over(str(self.physical_id), "agent directory removal", progress)
+        if progress.counts.failed:
+            failures = "; ".join(progress.failures[:5])
+            raise ProviderError(f"could not delete {progress.counts.failed} managed user(s): {failures}")
+        bucket, key = self.properties.get("Bucket"), self.properties.get("Key")
+        if bucket and key:
+            try:
+                agents.remove_mapping(str(bucket), self._mapping_key())
+            except Exception as exc:  # the mapping is a convenience; never block a delete on it
+                self.log.warning("mapping object not removed", extra={"phase": "delete", "error": str(exc)})
+        return Result(str(self.physical_id))
+
+    def delete(self) -> Result | Pending:
+        return self._remove(None)
