@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from providers.core import ids
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
 from providers.core.provider import Pending, Provider, Result
@@ -103,7 +104,9 @@ class S3BucketNotification(Provider):
                 "S3 cannot validate a destination yet; retrying",
                 extra={"phase": self.operation.lower(), "attempt": attempt, "error": reason},
             )
-            pid = self.physical_id or self._physical_id(self.properties["BucketName"], False)
+            # Nothing was written: a Create that ends here reports the "made nothing" marker.
+            creating = self.operation == "Create" or self.replacing
+            pid = ids.failed_create_id(self.request.request_id) if creating else str(self.physical_id)
             return Pending(pid, "S3 to validate the notification destinations", {"attempt": attempt})
 
     @property

@@ -1,0 +1,469 @@
+"""Custom::S3BucketNotification against moto server over HTTP, driven by the local
+CloudFormation runner: other people's notifications survive, EventBridge is only switched
+off by whoever switched it on, and destinations S3 cannot validate yet are retried."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gapfill.emulator import s3_notifications
+from gapfill.local.protocol import Answer, LocalCloudFormation
+from providers.core import ids
+from providers.s3_bucket_notification import config
+from tests.integration import s3_destinations as dest
+
+TYPE = "Custom::S3BucketNotification"
+Client = Callable[[str], Any]
+
+
+@pytest.fixture(autouse=True)
+def s3_fidelity(emulator: Any) -> Iterator[None]:
+    """S3's own answers in the emulator (EventBridge, capitalised rules, validation)."""
+    s3_notifications.install()
+    s3_notifications.clear()
+    yield
+    s3_notifications.clear()
+
+
+def _ok(answer: Answer) -> Answer:
+    assert len(answer.puts) == 1, f"expected one response, got {len(answer.puts)}"
+    assert answer.status == "SUCCESS", answer.reason
+    return answer
+
+
+def _failed(answer: Answer) -> Answer:
+    assert len(answer.puts) == 1, f"expected one response, got {len(answer.puts)}"
+    assert answer.status == "FAILED", "expected FAILED"
+    return answer
+
+
+def _semantic(document: dict[str, Any]) -> dict[str, Any]:
+    """What a document means: entries by Id (kind + content) and the EventBridge switch."""
+    doc = config.normalise_document(document)
+    return {
+        "entries": {
+            e.id: (e.kind.api_key, config.content_key(e.kind, e.body)) for e in config.entries_of(doc)
+        },
+        "eventbridge": config.eventbridge_on(doc),
+    }
+
+
+def _assert_others_intact(aws: Client, bucket: str, others: dict[str, Any]) -> None:
+    now = _semantic(dest.read(aws, bucket))
+    theirs = _semantic(others)
+    for ident, meaning in theirs["entries"].items():
+        assert now["entries"].get(ident) == meaning, (
+            f"someone else's notification {ident} changed or vanished"
+        )
+    if theirs["eventbridge"]:
+        assert now["eventbridge"], "someone else's EventBridge setting was switched off"
+
+
+def _ours(aws: Client, unique: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": dest.queue(aws, unique("our-q")),
+                "Filter": {
+                    "S3Key": {
+                        "Rules": [
+                            {"Name": "prefix", "Value": "uploads/"},
+                            {"Name": "suffix", "Value": ".json"},
+                        ]
+                    }
+                },
+            }
+        ],
+        "TopicConfigurations": [
+            {"Event": "s3:ObjectRemoved:Delete", "Topic": dest.topic(aws, unique("our-t"))}
+        ],
+        "LambdaConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:Put",
+                "Function": dest.function(aws, unique("our-fn")),
+                "Filter": {"S3Key": {"Rules": [{"Name": "Suffix", "Value": ".png"}]}},
+            }
+        ],
+    }
+
+
+def _bucket_with_others(aws: Client, unique: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
+    bucket = dest.bucket(aws, unique("shared"))
+    others = dest.others_configuration(aws, unique)
+    aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=others)
+    return bucket, others
+
+
+def test_others_notifications_survive_create_update_delete(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+
+    created = _ok(cfn.create(TYPE, props))
+    our_ids = created.data["ConfigurationIds"].split(",")
+    assert len(our_ids) == 3
+    assert created.physical_id == created.data["Id"]
+    assert created.physical_id.startswith(f"{bucket}/")
+    assert not created.physical_id.endswith("/eventbridge")
+    _assert_others_intact(aws, bucket, others)
+    present = _semantic(dest.read(aws, bucket))["entries"]
+    assert set(our_ids) <= set(present)
+    assert len(present) == 6
+
+    new_props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    new_props["NotificationConfiguration"]["QueueConfigurations"][0]["Event"] = "s3:ObjectCreated:Copy"
+    updated = _ok(cfn.update(TYPE, created.physical_id, new_props, props))
+    assert updated.physical_id == created.physical_id
+    new_ids = updated.data["ConfigurationIds"].split(",")
+    present = _semantic(dest.read(aws, bucket))["entries"]
+    assert set(new_ids) <= set(present)
+    assert not (set(our_ids) - set(new_ids)) & set(present), "old notifications of ours survived the update"
+    assert len(present) == 6
+    _assert_others_intact(aws, bucket, others)
+
+    _ok(cfn.delete(TYPE, created.physical_id, new_props))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others), (
+        "delete must leave exactly the others' document"
+    )
+
+
+def test_eventbridge_switched_on_by_us_is_switched_off_on_delete(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket = dest.bucket(aws, unique("eb-off"))
+    theirs = {
+        "QueueConfigurations": [
+            {"Id": "theirs", "QueueArn": dest.queue(aws, unique("q")), "Events": ["s3:ObjectCreated:*"]}
+        ]
+    }
+    aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=theirs)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+    }
+    created = _ok(cfn.create(TYPE, props))
+    assert created.physical_id.endswith("/eventbridge")
+    assert created.data["ConfigurationIds"] == ""
+    assert _semantic(dest.read(aws, bucket))["eventbridge"]
+    _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(theirs)
+
+
+def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, unique: Any) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "EventBridgeConfiguration": {"EventBridgeEnabled": True},
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q"))}],
+        },
+    }
+    created = _ok(cfn.create(TYPE, props))
+    assert not created.physical_id.endswith("/eventbridge")
+    _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_eventbridge_follows_updates_but_only_ours_is_undone(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    queue = dest.queue(aws, unique("q"))
+    plain = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    with_eb = {**plain, "EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+
+    # Created with EventBridge (found off): an update that drops it switches it off again.
+    bucket = dest.bucket(aws, unique("eb-upd"))
+    owned = {"BucketName": bucket, "NotificationConfiguration": with_eb}
+    created = _ok(cfn.create(TYPE, owned))
+    dropped = {"BucketName": bucket, "NotificationConfiguration": plain}
+    _ok(cfn.update(TYPE, created.physical_id, dropped, owned))
+    assert not _semantic(dest.read(aws, bucket))["eventbridge"]
+    _ok(cfn.update(TYPE, created.physical_id, owned, dropped))  # rollback
+    assert _semantic(dest.read(aws, bucket))["eventbridge"]
+    _ok(cfn.delete(TYPE, created.physical_id, owned))
+    assert dest.read(aws, bucket) == {}
+
+    # Created without it: enabling it later cannot be recorded, so it is left on (safe side).
+    other = dest.bucket(aws, unique("eb-late"))
+    first = {"BucketName": other, "NotificationConfiguration": plain}
+    made = _ok(cfn.create(TYPE, first))
+    later = {"BucketName": other, "NotificationConfiguration": with_eb}
+    _ok(cfn.update(TYPE, made.physical_id, later, first))
+    assert _semantic(dest.read(aws, other))["eventbridge"]
+    _ok(cfn.delete(TYPE, made.physical_id, later))
+    assert dest.read(aws, other) == {"EventBridgeConfiguration": {}}
+
+
+def test_unvalidated_destination_is_retried_then_succeeds(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("slow-policy"))
+    s3_notifications.fail_validation(queue, times=2)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+        },
+    }
+    created = _ok(cfn.create(TYPE, props))
+    assert s3_notifications.validation_attempts(queue) == 3
+    assert created.data["ConfigurationIds"] in _semantic(dest.read(aws, bucket))["entries"]
+    _assert_others_intact(aws, bucket, others)
+
+
+def test_unvalidated_destination_fails_after_bounded_retries_with_s3s_message(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "4")
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("no-policy"))
+    s3_notifications.fail_validation(queue)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+        },
+    }
+    before = dest.read(aws, bucket)
+    failed = _failed(cfn.create(TYPE, props))
+    assert "Unable to validate the following destination configurations" in failed.reason
+    assert queue in failed.reason
+    assert "after 4 attempts" in failed.reason
+    assert s3_notifications.validation_attempts(queue) == 4
+    assert ids.is_failed_create_id(failed.physical_id), "nothing was written, so Delete must need no AWS call"
+    assert dest.read(aws, bucket) == before
+    _ok(cfn.delete(TYPE, failed.physical_id, props))
+    _assert_others_intact(aws, bucket, others)
+
+
+def test_skip_destination_validation_only_when_asked(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket = dest.bucket(aws, unique("skip"))
+    queue = dest.queue(aws, unique("unvalidatable"))
+    s3_notifications.fail_validation(queue)
+    props = {
+        "BucketName": bucket,
+        "SkipDestinationValidation": True,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+        },
+    }
+    created = _ok(cfn.create(TYPE, props))
+    assert s3_notifications.validation_attempts(queue) == 0
+    _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert dest.read(aws, bucket) == {}
+
+
+def test_delete_when_the_bucket_is_gone_succeeds(cfn: LocalCloudFormation, aws: Client, unique: Any) -> None:
+    bucket = dest.bucket(aws, unique("gone"))
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "TopicConfigurations": [{"Event": "s3:ObjectCreated:*", "Topic": dest.topic(aws, unique("t"))}]
+        },
+    }
+    created = _ok(cfn.create(TYPE, props))
+    aws("s3").delete_bucket(Bucket=bucket)
+    _ok(cfn.delete(TYPE, created.physical_id, props))
+
+
+def test_create_on_a_missing_bucket_fails_with_s3s_error(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    props = {
+        "BucketName": unique("nowhere"),
+        "NotificationConfiguration": {
+            "TopicConfigurations": [{"Event": "s3:ObjectCreated:*", "Topic": dest.topic(aws, unique("t"))}]
+        },
+    }
+    failed = _failed(cfn.create(TYPE, props))
+    assert "NoSuchBucket" in failed.reason
+
+
+def test_delete_with_stale_properties_still_removes_ours_only(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    created = _ok(cfn.create(TYPE, props))
+    stale = {
+        "BucketName": "some-other-bucket",
+        "NotificationConfiguration": {"QueueConfigurations": "garbage"},
+    }
+    _ok(cfn.delete(TYPE, created.physical_id, stale))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_an_id_owned_by_someone_else_is_never_taken_over(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [
+                {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "their-queue"}
+            ]
+        },
+    }
+    failed = _failed(cfn.create(TYPE, props))
+    assert "'their-queue'" in failed.reason
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_ids_given_in_the_template_are_used_and_owned(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    block = {
+        "QueueConfigurations": [
+            {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "orders-intake"}
+        ]
+    }
+    props = {"BucketName": bucket, "NotificationConfiguration": block}
+    created = _ok(cfn.create(TYPE, props))
+    assert created.data["ConfigurationIds"] == "orders-intake"
+    assert "orders-intake" in _semantic(dest.read(aws, bucket))["entries"]
+    _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+@pytest.mark.parametrize(
+    ("block", "needle"),
+    [
+        (
+            {
+                "QueueConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Queue": "arn:aws:sqs:us-east-1:123456789012:q",
+                        "Filter": {
+                            "S3Key": {
+                                "Rules": [{"Name": "prefix", "Value": "a"}, {"Name": "Prefix", "Value": "b"}]
+                            }
+                        },
+                    }
+                ]
+            },
+            "NotificationConfiguration.QueueConfigurations[0].Filter.S3Key.Rules",
+        ),
+        (
+            {
+                "TopicConfigurations": [
+                    {"Event": "ObjectCreated", "Topic": "arn:aws:sns:us-east-1:123456789012:t"}
+                ]
+            },
+            "NotificationConfiguration.TopicConfigurations[0].Event",
+        ),
+        (
+            {"LambdaConfigurations": [{"Event": "s3:ObjectCreated:*", "Function": "not-an-arn"}]},
+            "NotificationConfiguration.LambdaConfigurations[0].Function",
+        ),
+    ],
+)
+def test_bad_input_fails_naming_the_property(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, block: dict[str, Any], needle: str
+) -> None:
+    bucket = dest.bucket(aws, unique("bad"))
+    failed = _failed(cfn.create(TYPE, {"BucketName": bucket, "NotificationConfiguration": block}))
+    assert needle in failed.reason
+    assert dest.read(aws, bucket) == {}
+
+
+# -- property-based, against moto server -----------------------------------------------------------
+
+RULE_VALUES = st.text(alphabet="abcdef/._-0123", min_size=1, max_size=8)
+EVENTS = st.lists(
+    st.sampled_from(["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectRestore:Post"]),
+    min_size=1,
+    max_size=2,
+    unique=True,
+)
+
+
+@st.composite
+def foreign_documents(draw: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    serial = 0
+    for kind in config.KINDS:
+        entries = []
+        for _ in range(draw(st.integers(0, 2))):
+            serial += 1
+            service = {
+                "LambdaFunctionConfigurations": "lambda",
+                "QueueConfigurations": "sqs",
+                "TopicConfigurations": "sns",
+            }[kind.api_key]
+            resource = "function:f" if service == "lambda" else "d"
+            entry: dict[str, Any] = {
+                "Id": draw(st.sampled_from(["other", "gapfill-", "x"])) + str(serial),
+                kind.api_arn: f"arn:aws:{service}:us-east-1:123456789012:{resource}{serial}",
+                "Events": draw(EVENTS),
+            }
+            names = draw(st.lists(st.sampled_from(["prefix", "suffix"]), max_size=2, unique=True))
+            if names:
+                entry["Filter"] = {
+                    "Key": {"FilterRules": [{"Name": n, "Value": draw(RULE_VALUES)} for n in names]}
+                }
+            entries.append(entry)
+        if entries:
+            doc[kind.api_key] = entries
+    if draw(st.booleans()):
+        doc["EventBridgeConfiguration"] = {}
+    return doc
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    foreign=foreign_documents(),
+    first_event=st.sampled_from(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
+    prefix=RULE_VALUES,
+    eventbridge=st.booleans(),
+)
+def test_random_foreign_configurations_survive_on_moto(
+    cfn: LocalCloudFormation,
+    aws: Client,
+    foreign: dict[str, Any],
+    first_event: str,
+    prefix: str,
+    eventbridge: bool,
+) -> None:
+    bucket = dest.bucket(aws, f"prop-{uuid.uuid4().hex[:12]}")
+    if foreign:
+        aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=foreign)
+    queue = "arn:aws:sqs:us-east-1:123456789012:ours"
+    block: dict[str, Any] = {"QueueConfigurations": [{"Event": first_event, "Queue": queue}]}
+    if eventbridge:
+        block["EventBridgeConfiguration"] = {"EventBridgeEnabled": True}
+    props = {"BucketName": bucket, "NotificationConfiguration": block}
+    logical = f"Prop{uuid.uuid4().hex[:8]}"
+    created = _ok(cfn.create(TYPE, props, logical_id=logical))
+    _assert_others_intact(aws, bucket, foreign)
+    changed = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            **block,
+            "TopicConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:Put",
+                    "Topic": "arn:aws:sns:us-east-1:123456789012:ours",
+                    "Filter": {"S3Key": {"Rules": [{"Name": "Prefix", "Value": prefix}]}},
+                }
+            ],
+        },
+    }
+    updated = _ok(cfn.update(TYPE, created.physical_id, changed, props, logical_id=logical))
+    assert len(updated.data["ConfigurationIds"].split(",")) == 2
+    _assert_others_intact(aws, bucket, foreign)
+    _ok(cfn.delete(TYPE, created.physical_id, changed, logical_id=logical))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(foreign)
