@@ -1,0 +1,1 @@
+"""Runtime Lambda: re-sync the agent directory when a CSV is uploaded (see handler.py)."""

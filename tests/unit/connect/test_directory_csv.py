@@ -1,0 +1,134 @@
+"""CSV parsing and validation of the agent directory, every problem with its line number."""
+
+from __future__ import annotations
+
+from providers.connect.directory import COLUMNS, default_mapping_key, owner_value, parse_csv
+
+HEADER = "Username,FirstName,LastName,Email,Mobile,PhoneType,AutoAccept,AfterContactWorkTimeLimit,DeskPhoneNumber,RoutingProfile,SecurityProfiles,HierarchyGroup\n"
+
+
+def test_a_good_file_parses_with_defaults_applied() -> None:
+    text = (
+        "\ufeff"
+        + HEADER
+        + "jane,Jane,Doe,jane@example.com,+14155550100,,yes,30,,Sales,Agent;QualityAnalyst,Team A\n"
+        "\n"
+        "bob,Bob,,,,desk_phone,false,,+14155550101,,,\n"
+    )
+    result = parse_csv(
+        text, default_routing_profile="Basic Routing Profile", default_security_profiles=["Agent"]
+    )
+    assert result.errors == []
+    jane, bob = result.rows
+    assert (jane.line, bob.line) == (2, 4)
+    assert jane.identity == {
+        "FirstName": "Jane",
+        "LastName": "Doe",
+        "Email": "jane@example.com",
+        "Mobile": "+14155550100",
+    }
+    assert jane.phone == {"PhoneType": "SOFT_PHONE", "AutoAccept": True, "AfterContactWorkTimeLimit": 30}
+    assert jane.routing_profile == "Sales"
+    assert jane.security_profiles == ("Agent", "QualityAnalyst")
+    assert jane.hierarchy_group == "Team A"
+    assert bob.phone["PhoneType"] == "DESK_PHONE"
+    assert bob.phone["DeskPhoneNumber"] == "+14155550101"
+    assert bob.routing_profile == "Basic Routing Profile"
+    assert bob.security_profiles == ("Agent",)
+    assert bob.hierarchy_group is None
+
+
+def test_header_names_are_forgiving_about_case_spaces_and_underscores() -> None:
+    result = parse_csv("user name,first_name,Security-Profiles,routing profile\njane,Jane,Agent,Sales\n")
+    assert result.errors == []
+    assert result.rows[0].identity == {"FirstName": "Jane"}
+
+
+def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
+    text = (
+        "Username,Email,Mobile,PhoneType,AutoAccept,AfterContactWorkTimeLimit,RoutingProfile,SecurityProfiles\n"
+        "ok1,ok@example.com,,,,,Sales,Agent\n"
+        "bad email,not-an-email,,,,,Sales,Agent\n"
+        "ok2,,12345,,maybe,-3,Sales,Agent\n"
+        "ok3,,,DESK_PHONE,,,,Agent\n"
+        "OK1,,,,,,Sales,Agent\n"
+        ",,,,,,Sales,Agent\n"
+        "toomany,,,,,,Sales,Agent,extra\n"
+    )
+    result = parse_csv(text)
+    assert [r.username for r in result.rows] == ["ok1"]
+    messages = [str(e) for e in result.errors]
+    assert any(m.startswith("line 3: Username 'bad email'") for m in messages)
+    assert "line 3: Email 'not-an-email' is not an email address" in messages
+    assert any(m.startswith("line 4: Mobile '12345'") for m in messages)
+    assert any(m.startswith("line 4: AutoAccept 'maybe'") for m in messages)
+    assert any(m.startswith("line 4: AfterContactWorkTimeLimit '-3'") for m in messages)
+    assert "line 5: DeskPhoneNumber is required when PhoneType is DESK_PHONE" in messages
+    assert any(m.startswith("line 5: RoutingProfile is empty") for m in messages)
+    assert "line 6: Username 'OK1' already appears on line 2" in messages
+    assert "line 7: Username is empty" in messages
+    assert "line 8: 9 fields, but the header has 8" in messages
+
+
+def test_quoted_multiline_fields_keep_later_line_numbers_right() -> None:
+    text = 'Username,LastName,RoutingProfile,SecurityProfiles\na,"two\nlines",Sales,Agent\nb,x,Sales,\n'
+    result = parse_csv(text)
+    assert [str(e) for e in result.errors] == [
+        "line 4: SecurityProfiles is empty and the directory has no DefaultSecurityProfiles"
+    ]
+
+
+def test_header_problems_stop_everything() -> None:
+    assert [str(e) for e in parse_csv("").errors] == [
+        "line 1: the file is empty; expected a header line with Username"
+    ]
+    result = parse_csv("Email,Nickname\nx@example.com,x\n")
+    messages = [str(e) for e in result.errors]
+    assert any(m.startswith("line 1: unknown column 'Nickname'") for m in messages)
+    assert "line 1: the header has no Username column" in messages
+    assert result.rows == []
+    assert [str(e) for e in parse_csv("Username,username\n").errors] == [
+        "line 1: column 'Username' appears twice"
+    ]
+
+
+def test_identity_type_rules() -> None:
+    row = "Username,RoutingProfile,SecurityProfiles,DirectoryUserId\nJane Doe,Sales,Agent,\n"
+    assert parse_csv(row).errors  # spaces are not allowed in CONNECT_MANAGED usernames
+    saml = parse_csv(
+        "Username,RoutingProfile,SecurityProfiles\njane=doe+x,Sales,Agent\n", identity_type="SAML"
+    )
+    assert saml.errors == []
+    directory_only = parse_csv(
+        "Username,RoutingProfile,SecurityProfiles,DirectoryUserId\njane,Sales,Agent,d-1\n"
+    )
+    assert [str(e) for e in directory_only.errors] == [
+        "line 2: DirectoryUserId is only used by EXISTING_DIRECTORY instances"
+    ]
+
+
+def test_too_many_security_profiles() -> None:
+    names = ";".join(f"P{i}" for i in range(11))
+    result = parse_csv(f"Username,RoutingProfile,SecurityProfiles\njane,Sales,{names}\n")
+    assert [str(e) for e in result.errors] == ["line 2: SecurityProfiles names 11 profiles; at most 10"]
+
+
+def test_documented_columns_cover_the_parser() -> None:
+    assert next(iter(COLUMNS)) == "Username"
+    assert parse_csv(",".join(COLUMNS) + "\n").errors == []
+
+
+def test_owner_value_is_deterministic_readable_and_tag_safe() -> None:
+    stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/contact-centre/6f1c"
+    first = owner_value(stack, "contact-centre", "Agents")
+    assert first == owner_value(stack, "contact-centre", "Agents")
+    assert first.startswith("contact-centre.Agents.")
+    assert first != owner_value(stack + "x", "contact-centre", "Agents")
+    assert first != owner_value(stack, "contact-centre", "Agents2")
+    assert len(owner_value(stack, "s" * 128, "L" * 255)) <= 256
+
+
+def test_default_mapping_key_is_never_a_csv() -> None:
+    assert default_mapping_key("agents/directory.csv") == "agents/directory.mapping.json"
+    assert default_mapping_key("agents/DIRECTORY.CSV") == "agents/DIRECTORY.mapping.json"
+    assert default_mapping_key("agents/list") == "agents/list.mapping.json"
