@@ -1,0 +1,220 @@
+"""``Custom::HtmlPage``: render an HTML page at deploy time and publish it to S3.
+
+The bucket usually holds other objects (it is the frontend's site bucket), so the provider
+touches only the object(s) it wrote (protocol rule 6): every object it puts carries a
+metadata marker with the resource's owner hash (stack id + logical id), and Delete removes
+an object only while that marker is still there. An object of the same key that someone
+else uploaded since is left alone. The physical id is ``s3://<bucket>/<key>``; Bucket and
+Key are createOnly, so an Update always overwrites in place under the same id.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from providers.core.aws import error_code
+from providers.core.errors import ProviderError
+from providers.core.ids import short_hash
+from providers.core.provider import Provider, Result
+from providers.html_page import ccp_template
+from providers.html_page.render import TemplateError, render
+
+OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
+SCRIPT_KEY = "gapfill-streams-script"  # on the page: the key of the script copied beside it
+MAX_TEMPLATE_BYTES = 1024 * 1024
+_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket")
+
+
+def page_id(bucket: str, key: str) -> str:
+    return f"s3://{bucket}/{key}"
+
+
+def parse_page_id(pid: str | None) -> tuple[str, str] | None:
+    if not pid or not pid.startswith("s3://"):
+        return None
+    bucket, _, key = pid[5:].partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+def default_script_key(page_key: str) -> str:
+    """Beside the page, so that the relative URL works from S3 and from CloudFront alike."""
+    folder = posixpath.dirname(page_key)
+    return posixpath.join(folder, "connect-streams-min.js") if folder else "connect-streams-min.js"
+
+
+def relative_url(from_key: str, to_key: str) -> str:
+    """URL of ``to_key`` relative to the page at ``from_key`` (both S3 keys)."""
+    rel = posixpath.relpath(to_key, posixpath.dirname(from_key) or ".")
+    return quote(rel, safe="/._-~")
+
+
+def object_url(bucket: str, key: str, region: str | None) -> str:
+    host = f"{bucket}.s3.{region}.amazonaws.com" if region else f"{bucket}.s3.amazonaws.com"
+    return f"https://{host}/{quote(key, safe='/._-~')}"
+
+
+def template_choice(properties: Mapping[str, Any]) -> str:
+    """Which template source the properties name; exactly one may be given."""
+    given = [name for name in ("Template", "TemplateBody", "TemplateLocation") if properties.get(name)]
+    if len(given) > 1:
+        raise ProviderError(f"{given[1]}: give only one of Template, TemplateBody and TemplateLocation")
+    return given[0] if given else "Template"
+
+
+class HtmlPage(Provider):
+    resource_type = "Custom::HtmlPage"
+
+    def create(self) -> Result:
+        return self._publish()
+
+    def update(self) -> Result:
+        return self._publish()
+
+    def delete(self) -> None:
+        parsed = parse_page_id(self.physical_id)
+        if parsed is None:
+            return
+        bucket, key = parsed
+        owner = self.owner(bucket, key)
+        head = self._head(bucket, key)
+        if head is None:
+            return
+        if not self._ours(head, owner):
+            self.log.info("page object was replaced by someone else; left alone", extra={"phase": "delete"})
+            return
+        script_key = head.get("Metadata", {}).get(SCRIPT_KEY)
+        self._delete_if_ours(bucket, key, owner)
+        if script_key:
+            self._delete_if_ours(bucket, script_key, owner)
+
+    # -- steps ------------------------------------------------------------------------------------
+    def owner(self, bucket: str, key: str) -> str:
+        """The marker value for the page at bucket/key (and the script copied for it).
+
+        The page's location is part of it: after a replacement that moves the page, the old
+        resource's Delete must not remove a script object the new page now marks as its own.
+        """
+        return short_hash(self.request.stack_id, self.request.logical_id, bucket, key)
+
+    def _publish(self) -> Result:
+        props = self.properties
+        bucket, key = str(props["Bucket"]), str(props["Key"])
+        choice = template_choice(props)
+        values = dict(props.get("Values") or {})
+        owner = self.owner(bucket, key)
+        metadata = {OWNER_KEY: owner}
+        s3 = self.client("s3")
+        if choice == "Template":
+            script_url = None
+            if props.get("StreamsScriptLocation"):
+                script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+                self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
+                metadata[SCRIPT_KEY] = script_key
+                script_url = relative_url(key, script_key)
+            body = render(ccp_template.TEMPLATE, ccp_template.page_values(values, streams_url=script_url))
+        else:
+            template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
+            body = render(template, values)
+        old_script = self._old_script_key(bucket, key, owner)
+        reply = s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body.encode("utf-8"),
+            ContentType=str(props["ContentType"]),
+            CacheControl=str(props["CacheControl"]),
+            Metadata=metadata,
+        )
+        if old_script and old_script != metadata.get(SCRIPT_KEY):
+            # The page no longer points at it; a rollback re-copies it.
+            self._delete_if_ours(bucket, old_script, owner)
+        etag = str(reply.get("ETag", "")).strip('"')
+        self._invalidate(key)
+        pid = page_id(bucket, key)
+        url = object_url(bucket, key, self.request.region)
+        domain = str(props.get("DistributionDomainName") or "").strip().rstrip("/")
+        page_url = f"https://{domain}/{quote(key, safe='/._-~')}" if domain else url
+        return Result(pid, {"ObjectUrl": url, "ETag": etag, "PageUrl": page_url})
+
+    def _fetch_template(self) -> str:
+        location = self.properties["TemplateLocation"]
+        try:
+            reply = self.client("s3").get_object(Bucket=location["Bucket"], Key=location["Key"])
+        except Exception as exc:
+            if error_code(exc) in _MISSING:
+                raise ProviderError(
+                    f"TemplateLocation: s3://{location['Bucket']}/{location['Key']} does not exist"
+                ) from exc
+            raise
+        raw = reply["Body"].read(MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            raise ProviderError(f"TemplateLocation: the template is larger than {MAX_TEMPLATE_BYTES} bytes")
+        try:
+            return str(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise TemplateError("TemplateLocation: the template is not UTF-8 text") from exc
+
+    def _copy_script(self, bucket: str, script_key: str, source: Mapping[str, Any], owner: str) -> None:
+        try:
+            self.client("s3").copy_object(
+                Bucket=bucket,
+                Key=script_key,
+                CopySource={"Bucket": source["Bucket"], "Key": source["Key"]},
+                MetadataDirective="REPLACE",
+                ContentType="application/javascript; charset=utf-8",
+                CacheControl=str(self.properties["CacheControl"]),
+                Metadata={OWNER_KEY: owner},
+            )
+        except Exception as exc:
+            if error_code(exc) in _MISSING:
+                raise ProviderError(
+                    f"StreamsScriptLocation: s3://{source['Bucket']}/{source['Key']} does not exist"
+                ) from exc
+            raise
+
+    def _old_script_key(self, bucket: str, key: str, owner: str) -> str | None:
+        if self.operation != "Update" or self.replacing:
+            return None
+        head = self._head(bucket, key)
+        if head is None or not self._ours(head, owner):
+            return None
+        return head.get("Metadata", {}).get(SCRIPT_KEY) or None
+
+    def _invalidate(self, key: str) -> None:
+        distribution = str(self.properties.get("DistributionId") or "").strip()
+        if not distribution:
+            return
+        self.client("cloudfront").create_invalidation(
+            DistributionId=distribution,
+            InvalidationBatch={
+                "Paths": {"Quantity": 1, "Items": ["/" + quote(key, safe="/._-~")]},
+                # Stable per request: a repeated request does not queue a second invalidation.
+                "CallerReference": self.client_token("invalidate")[:64],
+            },
+        )
+
+    # -- S3 helpers -------------------------------------------------------------------------------
+    def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client("s3").head_object(Bucket=bucket, Key=key))
+        except Exception as exc:
+            if error_code(exc) in _MISSING:
+                return None
+            raise
+
+    @staticmethod
+    def _ours(head: Mapping[str, Any], owner: str) -> bool:
+        return bool(head.get("Metadata", {}).get(OWNER_KEY) == owner)
+
+    def _delete_if_ours(self, bucket: str, key: str, owner: str) -> None:
+        """Delete only while our marker is on the object; someone else's upload stays."""
+        head = self._head(bucket, key)
+        if head is None or not self._ours(head, owner):
+            return
+        try:
+            self.client("s3").delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            if error_code(exc) not in _MISSING:
+                raise
