@@ -467,3 +467,46 @@ def test_random_foreign_configurations_survive_on_moto(
     _assert_others_intact(aws, bucket, foreign)
     _ok(cfn.delete(TYPE, created.physical_id, changed, logical_id=logical))
     assert _semantic(dest.read(aws, bucket)) == _semantic(foreign)
+
+
+def test_validation_retries_continue_in_a_re_invocation(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    """A short Lambda timeout hands the retries over to a new invocation, which finishes."""
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("slower-policy"))
+    s3_notifications.fail_validation(queue, times=6)
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+        },
+    }
+    cfn.function_timeout = 3.0
+    created = _ok(cfn.create(TYPE, props))
+    assert created.invocations >= 2
+    assert s3_notifications.validation_attempts(queue) == 7
+    assert created.data["ConfigurationIds"] in _semantic(dest.read(aws, bucket))["entries"]
+    _assert_others_intact(aws, bucket, others)
+
+
+def test_two_resources_on_one_bucket_leave_each_other_alone(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("shared-q"))
+    # Two logical ids, one queue: ids derive from the owner too, so ownership never mixes.
+    block = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    first_props = {"BucketName": bucket, "NotificationConfiguration": block}
+    first = _ok(cfn.create(TYPE, first_props, logical_id="First"))
+    second_block = {"QueueConfigurations": [{"Event": "s3:ObjectRemoved:*", "Queue": queue}]}
+    second_props = {"BucketName": bucket, "NotificationConfiguration": second_block}
+    second = _ok(cfn.create(TYPE, second_props, logical_id="Second"))
+    assert first.physical_id != second.physical_id
+    _ok(cfn.delete(TYPE, first.physical_id, first_props, logical_id="First"))
+    present = _semantic(dest.read(aws, bucket))["entries"]
+    assert second.data["ConfigurationIds"] in present
+    assert first.data["ConfigurationIds"] not in present
+    _assert_others_intact(aws, bucket, others)
+    _ok(cfn.delete(TYPE, second.physical_id, second_props, logical_id="Second"))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
