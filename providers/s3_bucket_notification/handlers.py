@@ -104,8 +104,9 @@ class S3BucketNotification(Provider):
                 "S3 cannot validate a destination yet; retrying",
                 extra={"phase": self.operation.lower(), "attempt": attempt, "error": reason},
             )
-            # Nothing was written: a Create that ends here reports the "made nothing" marker.
-            creating = self.operation == "Create" or self.replacing
+            # Nothing was written: a Create that ends here reports the "made nothing" marker,
+            # an Update (replacing or not) the id CloudFormation already holds.
+            creating = self.operation == "Create"
             pid = ids.failed_create_id(self.request.request_id) if creating else str(self.physical_id)
             return Pending(pid, "S3 to validate the notification destinations", {"attempt": attempt})
 

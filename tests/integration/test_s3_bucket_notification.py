@@ -118,8 +118,9 @@ def test_others_notifications_survive_create_update_delete(
     assert set(our_ids) <= set(present)
     assert len(present) == 6
 
-    new_props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
-    new_props["NotificationConfiguration"]["QueueConfigurations"][0]["Event"] = "s3:ObjectCreated:Copy"
+    new_block = _ours(aws, unique)
+    new_block["QueueConfigurations"][0]["Event"] = "s3:ObjectCreated:Copy"
+    new_props = {"BucketName": bucket, "NotificationConfiguration": new_block}
     updated = _ok(cfn.update(TYPE, created.physical_id, new_props, props))
     assert updated.physical_id == created.physical_id
     new_ids = updated.data["ConfigurationIds"].split(",")

@@ -149,7 +149,7 @@ def test_create_then_delete_keeps_every_foreign_notification(
     foreign: dict[str, Any], ours: dict[str, Any]
 ) -> None:
     wanted = config.desired_entries(ours, OWNER)
-    eb = "enable" if config.wants_eventbridge(ours) else "keep"
+    eb: config.EventBridgeAction = "enable" if config.wants_eventbridge(ours) else "keep"
     created = config.merge(foreign, owner=OWNER, add=wanted, eventbridge=eb)
     _assert_foreign_survive(foreign, created.document)
     assert {e.id for e in wanted} <= set(_by_id(created.document)), "our notifications are missing"
@@ -348,7 +348,7 @@ def test_lookalike_prefix_is_not_ownership() -> None:
 
 
 def test_eventbridge_is_kept_enabled_or_disabled_only_as_asked() -> None:
-    on = {"EventBridgeConfiguration": {}}
+    on: dict[str, Any] = {"EventBridgeConfiguration": {}}
     assert config.merge(on, owner=OWNER).document == on
     assert config.merge({}, owner=OWNER).document == {}
     assert config.merge({}, owner=OWNER, eventbridge="enable").document == on
