@@ -1,14 +1,12 @@
--- Connection data posted by the custom CCP page through API Gateway -> Firehose.
--- Glue table gapfill connection_data (backend.yaml ConnectionDataTable); kept in sync by tests/templates.
+-- Connection data posted by the custom CCP page (Custom::HtmlPage, template CustomCcp) through
+-- API Gateway -> Firehose: {"type": ..., "at": ..., "region": ..., "detail": {...}}, where
+-- detail is the contact (contactId, channel, queue, state) or the agent (agent, state,
+-- stateType, routingProfile, oldState, newState) the event is about.
 CREATE EXTERNAL TABLE connection_data (
-  contactid string,
-  initialcontactid string,
-  agentusername string,
-  eventtype string,
-  eventtimestamp string,
-  queuename string,
-  channel string,
-  pageversion string
+  type string,
+  `at` string,
+  region string,
+  detail struct<contactid:string,channel:string,queue:string,state:string,agent:string,statetype:string,routingprofile:string,oldstate:string,newstate:string>
 )
 PARTITIONED BY (year string, month string, day string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

@@ -43,7 +43,7 @@ def _columns(block: str) -> list[tuple[str, str]]:
     out = []
     for item in split_top_level(block):
         name, kind = item.split(None, 1)
-        out.append((name, kind.replace(" ", "")))
+        out.append((name.strip("`"), kind.replace(" ", "")))
     return out
 
 

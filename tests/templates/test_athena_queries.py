@@ -84,17 +84,18 @@ def ctr(contact: str, updated: str, agent: str | None, **extra: Any) -> dict[str
     return record
 
 
-def connection(contact: str, agent: str, event: str, at: str) -> dict[str, Any]:
-    return {
-        "contactId": contact,
-        "initialContactId": None,
-        "agentUsername": agent,
-        "eventType": event,
-        "eventTimestamp": at,
-        "queueName": "Support",
-        "channel": "VOICE",
-        "pageVersion": "1",
-    }
+def page_event(kind: str, at: str, **detail: Any) -> dict[str, Any]:
+    """A record as the CustomCcp page posts it (see providers/html_page/ccp_template.py)."""
+    return {"type": kind, "at": at, "region": "us-east-1", "detail": detail}
+
+
+def contact_events(contact: str, queue: str = "Support", connected: bool = True) -> list[dict[str, Any]]:
+    detail = {"contactId": contact, "channel": "VOICE", "queue": queue}
+    events = [page_event("contact_incoming", "2024-03-05T10:00:58Z", state="connecting", **detail)]
+    if connected:
+        events.append(page_event("contact_connected", "2024-03-05T10:01:00Z", state="connected", **detail))
+        events.append(page_event("contact_ended", "2024-03-05T10:05:00Z", state="ended", **detail))
+    return events
 
 
 def agent_event(agent: str, event_type: str, at: str, status: str) -> dict[str, Any]:
@@ -129,9 +130,21 @@ def agent_event(agent: str, event_type: str, at: str, status: str) -> dict[str, 
 CTRS = [
     # A: first delivered while queued (no agent), then the final record; a stale copy of the
     # first version arrives last, so file order must not decide.
-    ctr("A", "2024-03-05T10:01:00Z", None, DisconnectTimestamp=None),
+    ctr(
+        "A",
+        "2024-03-05T10:01:00Z",
+        None,
+        DisconnectTimestamp=None,
+        Queue={"ARN": "q0", "Name": "Triage", "Duration": 3},
+    ),
     ctr("A", "2024-03-05T10:05:30Z", "alice"),
-    ctr("A", "2024-03-05T10:01:00.000Z", None, DisconnectTimestamp=None),
+    ctr(
+        "A",
+        "2024-03-05T10:01:00.000Z",
+        None,
+        DisconnectTimestamp=None,
+        Queue={"ARN": "q0", "Name": "Triage", "Duration": 3},
+    ),
     # B: abandoned in queue: no agent, no page record, not an exception.
     ctr("B", "2024-03-05T11:00:00Z", None),
     # C: answered by bob but the page never reported it.
@@ -148,11 +161,21 @@ CTRS = [
     ),
 ]
 CONNECTIONS = [
-    connection("A", "alice", "connected", "2024-03-05T10:01:00Z"),
-    connection("A", "alice", "ended", "2024-03-05T10:05:00Z"),
-    connection("D", "alice", "connected", "2024-03-05T12:30:00Z"),
-    connection("E", "alice", "connected", "2024-03-05T13:00:00Z"),
-    connection("F", "carol", "connected", "2024-03-05T14:00:00Z"),
+    page_event(
+        "agent_connected", "2024-03-05T08:00:00Z", agent="alice", state="Available", stateType="routable"
+    ),
+    page_event(
+        "agent_state_change", "2024-03-05T08:00:05Z", agent="alice", oldState="Offline", newState="Available"
+    ),
+    *contact_events("A"),
+    # B: abandoned: the page never saw it; no agent in the CTR, so no exception.
+    # C: the CTR has bob, the page only saw the contact ring (never connected).
+    *contact_events("C", connected=False),
+    # D: the page saw it connected, but no CTR arrived.
+    *contact_events("D"),
+    # E: queues differ between the page and the CTR.
+    *contact_events("E", queue="Sales"),
+    *contact_events("F"),
 ]
 AGENT_EVENTS = [
     agent_event("alice", "LOGIN", "2024-03-05T08:00:00Z", "Offline"),
@@ -200,16 +223,17 @@ def test_reconciliation_lists_exceptions_on_both_sides_after_deduplication(
 ) -> None:
     rows = _rows(db, query("reconciliation"))
     found = {(r["contactid"], r["exception"]) for r in rows}
-    assert found == {("D", "NO_CTR"), ("C", "NO_CONNECTION"), ("E", "AGENT_MISMATCH")}
+    assert found == {("D", "NO_CTR"), ("C", "NO_CONNECTION"), ("E", "QUEUE_MISMATCH")}
     mismatch = next(r for r in rows if r["contactid"] == "E")
-    assert (mismatch["page_agent"], mismatch["ctr_agent"]) == ("alice", "bob")
+    assert (mismatch["page_queue"], mismatch["ctr_queue"]) == ("Sales", "Support")
     no_ctr = next(r for r in rows if r["contactid"] == "D")
-    assert no_ctr["page_events"] == 1
+    assert no_ctr["page_events"] == 3
     assert no_ctr["ctr_agent"] is None
 
 
 def test_reconciliation_uses_the_latest_ctr_not_the_last_delivered(db: duckdb.DuckDBPyConnection) -> None:
-    # The stale, agent-less copy of A arrived last: were it chosen, A would be an AGENT_MISMATCH.
+    # A stale copy of A (still in Triage, no agent) arrived last: were it chosen, A would be
+    # a QUEUE_MISMATCH.
     rows = _rows(db, query("reconciliation"))
     assert "A" not in {r["contactid"] for r in rows}
 
