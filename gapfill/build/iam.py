@@ -206,11 +206,11 @@ def statements_for(actions: Iterable[str]) -> list[dict[str, Any]]:
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for action in actions:
-        groups.setdefault(scope_for(action).resources, []).append(action)
+        groups.setdefault(tuple(sorted(scope_for(action).resources)), []).append(action)
     statements = []
     used: set[str] = set()
     for resources in sorted(groups, key=lambda r: (r == ("*",), r)):
-        label = _label(resources[0])
+        label = " and ".join(_label(r) for r in resources)
         service = sorted({a.split(":", 1)[0] for a in groups[resources]})
         sid = _sid(f"{'-'.join(service)} on {label}")
         base, n = sid, 2
