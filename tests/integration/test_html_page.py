@@ -1,0 +1,196 @@
+"""``Custom::HtmlPage`` against moto server over HTTP: publish, overwrite, ownership, CloudFront."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gapfill.local.protocol import LocalCloudFormation
+
+TYPE = "Custom::HtmlPage"
+CCP = {"CcpUrl": "https://alias.my.connect.aws/ccp-v2/", "Region": "us-east-1"}
+
+
+@pytest.fixture
+def bucket(aws: Callable[[str], Any], unique: Callable[[str], str]) -> str:
+    name = unique("site")
+    aws("s3").create_bucket(Bucket=name)
+    aws("s3").put_object(Bucket=name, Key="other/app.js", Body=b"someone else's")
+    return name
+
+
+def get(aws: Callable[[str], Any], bucket: str, key: str) -> dict[str, Any]:
+    return dict(aws("s3").get_object(Bucket=bucket, Key=key))
+
+
+def missing(aws: Callable[[str], Any], bucket: str, key: str) -> bool:
+    try:
+        aws("s3").head_object(Bucket=bucket, Key=key)
+    except aws("s3").exceptions.ClientError as exc:
+        return exc.response["Error"]["Code"] in ("404", "NoSuchKey")
+    return False
+
+
+def test_publishes_the_ccp_page_with_headers_and_attributes(
+    cfn: LocalCloudFormation, aws: Any, bucket: str
+) -> None:
+    props = {"Bucket": bucket, "Key": "ccp/index.html", "Values": {**CCP, "Title": "Support desk"}}
+    answer = cfn.create(TYPE, props)
+    assert answer.ok, answer.reason
+    assert answer.physical_id == f"s3://{bucket}/ccp/index.html"
+    page = get(aws, bucket, "ccp/index.html")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert page["CacheControl"] == "no-cache"
+    body = page["Body"].read().decode()
+    assert "<title>Support desk</title>" in body
+    assert answer.data["ETag"] == page["ETag"].strip('"')
+    assert answer.data["ObjectUrl"] == f"https://{bucket}.s3.us-east-1.amazonaws.com/ccp/index.html"
+    assert answer.data["PageUrl"] == answer.data["ObjectUrl"]
+    assert get(aws, bucket, "other/app.js")["Body"].read() == b"someone else's"
+
+
+def test_update_overwrites_in_place_and_delete_removes_only_the_page(
+    cfn: LocalCloudFormation, aws: Any, bucket: str
+) -> None:
+    props = {"Bucket": bucket, "Key": "index.html", "Values": CCP}
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    new_props = {**props, "Values": {**CCP, "Title": "Night shift"}, "CacheControl": "max-age=300"}
+    updated = cfn.update(TYPE, created.physical_id, new_props, props)
+    assert updated.ok, updated.reason
+    assert updated.physical_id == created.physical_id
+    assert updated.data["ETag"] != created.data["ETag"]
+    page = get(aws, bucket, "index.html")
+    assert page["CacheControl"] == "max-age=300"
+    assert "<title>Night shift</title>" in page["Body"].read().decode()
+    assert cfn.delete(TYPE, created.physical_id, new_props).ok
+    assert missing(aws, bucket, "index.html")
+    assert not missing(aws, bucket, "other/app.js")
+
+
+def test_delete_leaves_an_object_someone_else_uploaded_since(
+    cfn: LocalCloudFormation, aws: Any, bucket: str
+) -> None:
+    props = {"Bucket": bucket, "Key": "index.html", "Values": CCP}
+    created = cfn.create(TYPE, props)
+    assert created.ok
+    aws("s3").put_object(Bucket=bucket, Key="index.html", Body=b"<p>hand-made replacement</p>")
+    assert cfn.delete(TYPE, created.physical_id, props).ok
+    assert get(aws, bucket, "index.html")["Body"].read() == b"<p>hand-made replacement</p>"
+
+
+def test_delete_works_from_the_physical_id_alone(cfn: LocalCloudFormation, aws: Any, bucket: str) -> None:
+    created = cfn.create(TYPE, {"Bucket": bucket, "Key": "p.html", "Values": CCP})
+    assert created.ok
+    stale = {"Bucket": "Invalid_Name", "Values": {"Nonsense": "1"}}
+    assert cfn.delete(TYPE, created.physical_id, stale).ok
+    assert missing(aws, bucket, "p.html")
+
+
+def test_user_template_inline_and_from_s3(cfn: LocalCloudFormation, aws: Any, bucket: str) -> None:
+    template = '<a href="{{ Link|url }}">{{ Label }}</a><script>var who = {{ Label|js }};</script>'
+    values = {"Link": "https://example.com/?a=1&b=2", "Label": "</script><b>hi</b>"}
+    inline = cfn.create(
+        TYPE, {"Bucket": bucket, "Key": "inline.html", "TemplateBody": template, "Values": values}
+    )
+    assert inline.ok, inline.reason
+    aws("s3").put_object(Bucket=bucket, Key="templates/t.html", Body=template.encode())
+    from_s3 = cfn.create(
+        TYPE,
+        {
+            "Bucket": bucket,
+            "Key": "from-s3.html",
+            "TemplateLocation": {"Bucket": bucket, "Key": "templates/t.html"},
+            "Values": values,
+            "ContentType": "text/html",
+        },
+    )
+    assert from_s3.ok, from_s3.reason
+    first = get(aws, bucket, "inline.html")["Body"].read().decode()
+    second = get(aws, bucket, "from-s3.html")
+    assert second["ContentType"] == "text/html"
+    assert first == second["Body"].read().decode()
+    assert first == (
+        '<a href="https://example.com/?a&#x3D;1&amp;b&#x3D;2">&lt;/script&gt;&lt;b&gt;hi&lt;/b&gt;</a>'
+        '<script>var who = "\\u003c/script\\u003e\\u003cb\\u003ehi\\u003c/b\\u003e";</script>'
+    )
+
+
+def test_missing_template_object_names_the_property(cfn: LocalCloudFormation, bucket: str) -> None:
+    answer = cfn.create(
+        TYPE, {"Bucket": bucket, "Key": "x.html", "TemplateLocation": {"Bucket": bucket, "Key": "nope.html"}}
+    )
+    assert answer.status == "FAILED"
+    assert answer.reason.startswith("TemplateLocation: ")
+
+
+def test_streams_script_is_copied_beside_the_page_and_removed_with_it(
+    cfn: LocalCloudFormation, aws: Any, bucket: str, unique: Callable[[str], str]
+) -> None:
+    artifacts = unique("artifacts")
+    aws("s3").create_bucket(Bucket=artifacts)
+    aws("s3").put_object(Bucket=artifacts, Key="streams/connect-streams-min.js", Body=b"/* streams */")
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "StreamsScriptLocation": {"Bucket": artifacts, "Key": "streams/connect-streams-min.js"},
+    }
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    script = get(aws, bucket, "ccp/connect-streams-min.js")
+    assert script["Body"].read() == b"/* streams */"
+    assert script["ContentType"].startswith("application/javascript")
+    assert (
+        '"streamsUrl":"connect-streams-min.js"' in get(aws, bucket, "ccp/index.html")["Body"].read().decode()
+    )
+    # Moving the script (in place) removes the copy the page no longer uses.
+    moved = {**props, "StreamsScriptKey": "static/streams.js"}
+    assert cfn.update(TYPE, created.physical_id, moved, props).ok
+    assert missing(aws, bucket, "ccp/connect-streams-min.js")
+    assert '"streamsUrl":"../static/streams.js"' in get(aws, bucket, "ccp/index.html")["Body"].read().decode()
+    assert cfn.delete(TYPE, created.physical_id, moved).ok
+    assert missing(aws, bucket, "static/streams.js")
+    assert missing(aws, bucket, "ccp/index.html")
+    assert not missing(aws, artifacts, "streams/connect-streams-min.js")
+
+
+def test_cloudfront_invalidation_and_page_url(cfn: LocalCloudFormation, aws: Any, bucket: str) -> None:
+    cloudfront = aws("cloudfront")
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": bucket,
+            "Comment": "ccp",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{bucket}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https"},
+        }
+    )["Distribution"]
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "DistributionId": distribution["Id"],
+        "DistributionDomainName": distribution["DomainName"],
+    }
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    assert created.data["PageUrl"] == f"https://{distribution['DomainName']}/ccp/index.html"
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]
+    assert invalidations["Quantity"] == 1
+    detail = cloudfront.get_invalidation(
+        DistributionId=distribution["Id"], Id=invalidations["Items"][0]["Id"]
+    )
+    assert detail["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/ccp/index.html"]
+    assert cfn.delete(TYPE, created.physical_id, props).ok
