@@ -266,3 +266,33 @@ def policy_actions(policy: Mapping[str, Any]) -> set[str]:
         action = statement.get("Action", ())
         found.update([action] if isinstance(action, str) else action)
     return found
+
+
+def _readable(resource: str) -> str:
+    return re.sub(r"\$\{AWS::(Partition|Region|AccountId)\}", lambda m: f"<{m.group(1).lower()}>", resource)
+
+
+def markdown_table(schemas: Mapping[str, Mapping[str, Any]]) -> str:
+    """What each provider's role may do, for docs/deploy.md: ``{"Custom::X": schema}``."""
+    lines = [
+        "| type | actions | on resources | why this scope |",
+        "|---|---|---|---|",
+    ]
+    for resource_type in sorted(schemas):
+        groups: dict[Scope, list[str]] = {}
+        for action in handler_actions(schemas[resource_type]):
+            groups.setdefault(scope_for(action), []).append(action)
+        first = True
+        for scope, actions in groups.items():
+            resources = "<br>".join(f"`{_readable(r)}`" for r in scope.resources)
+            lines.append(
+                f"| {f'`{resource_type}`' if first else ''} | {', '.join(f'`{a}`' for a in actions)} "
+                f"| {resources} | {scope.reason} |"
+            )
+            first = False
+        lines.append(
+            f"| {'' if not first else f'`{resource_type}`'} | `logs:CreateLogStream`, `logs:PutLogEvents`; "
+            "`lambda:InvokeFunction` | its own log group; itself | logs; re-invocation when a wait "
+            "outlasts one invocation |"
+        )
+    return "\n".join(lines) + "\n"

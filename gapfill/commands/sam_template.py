@@ -1,4 +1,5 @@
-"""``gapfill sam-template``: regenerate or verify packaging/template.yaml from schemas/.
+"""``gapfill sam-template``: regenerate or verify packaging/template.yaml from schemas/
+(and the table of what each provider's role may do in docs/deploy.md).
 
 The providers' SAM template (functions, least-privilege roles, log groups, ServiceToken
 exports) is derived from the schemas; run this after adding a schema or a permission, and
@@ -26,6 +27,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--check", action="store_true", help="fail with a diff if the file is out of date")
     parser.add_argument("--schemas", type=Path, default=samtemplate.SCHEMA_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=samtemplate.TEMPLATE_PATH, help=argparse.SUPPRESS)
+    parser.add_argument("--docs", type=Path, default=samtemplate.DOCS_PATH, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -44,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
                 )
     text = samtemplate.render(specs)
     current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    docs = args.docs.read_text(encoding="utf-8") if args.docs.exists() else ""
+    new_docs = samtemplate.with_role_table(docs, specs)
     if args.check:
+        if docs != new_docs:
+            print(f"gapfill sam-template: the role table in {args.docs} is out of date", file=sys.stderr)
+            return 1
         if current == text:
             print(f"{args.output} is up to date ({len(specs)} providers)")
             return 0
@@ -62,5 +69,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
+    if new_docs != docs:
+        args.docs.write_text(new_docs, encoding="utf-8")
+        print(f"updated the role table in {args.docs}")
     print(f"wrote {args.output} ({len(specs)} providers: {', '.join(s.suffix for s in specs)})")
     return 0

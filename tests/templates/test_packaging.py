@@ -197,3 +197,26 @@ def test_decoded_template_round_trips_through_cfn_lint_decoder() -> None:
     some = next(iter(samtemplate.load_specs()))
     fn = template["Resources"][some.function_id]["Properties"]
     assert fn["Role"] == {"Fn::GetAtt": [some.role_id, "Arn"]}
+
+
+def test_docs_role_table_is_what_the_schemas_say() -> None:
+    docs = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert samtemplate.ROLES_START in docs
+    assert samtemplate.with_role_table(docs, samtemplate.load_specs()) == docs, (
+        "docs/deploy.md role table is out of date: run `gapfill sam-template`"
+    )
+    for spec in samtemplate.load_specs():
+        assert f"`{spec.resource_type}`" in docs
+
+
+def test_sam_template_check_fails_on_a_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gapfill.cli import build_parser
+
+    stale = tmp_path / "template.yaml"
+    stale.write_text(TEMPLATE.read_text(encoding="utf-8").replace("Timeout: 900", "Timeout: 3", 1))
+    args = build_parser().parse_args(["sam-template", "--check", "--output", str(stale)])
+    assert args.func(args) == 1
+    assert "+      Timeout: 900" in capsys.readouterr().err
+    args = build_parser().parse_args(["sam-template", "--output", str(stale)])
+    assert args.func(args) == 0
+    assert stale.read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8")
