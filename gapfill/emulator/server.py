@@ -75,11 +75,12 @@ class Emulator:
     def start(self) -> Emulator:
         from moto.server import ThreadedMotoServer
 
-        from gapfill.emulator import firehose
+        from gapfill.emulator import firehose, s3_notifications
         from gapfill.emulator.connect import install
 
         install()
         firehose.install()
+        s3_notifications.install()
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
