@@ -411,3 +411,24 @@ def test_parameter_problems_stop_before_anything_is_deployed(
     assert deploy_real(args, deployer) == 1
     assert "not parameters of the template: Typo" in capsys.readouterr().err
     assert deployer.stack_status("prov") is None  # not even the providers stack was touched
+
+
+def test_project_root_template_packages_and_its_parameter_files_fit() -> None:
+    """What `gapfill deploy --parameters templates/parameters/<env>.json` would upload and send."""
+    from gapfill.local.template import load
+
+    root = REPO / "templates" / "main.yaml"
+    packager = Packager("b", "eu-west-2", prefix="gapfill/stacks/gapfill")
+    url = packager.package_and_add(root)
+    assert url.endswith(".template")
+    root_doc = json.loads(packager.uploads[url.rsplit(".amazonaws.com/", 1)[1]])
+    nested = [r for r in root_doc["Resources"].values() if r["Type"] == "AWS::CloudFormation::Stack"]
+    assert nested
+    for stack in nested:
+        assert stack["Properties"]["TemplateURL"].startswith(
+            "https://b.s3.eu-west-2.amazonaws.com/gapfill/stacks/"
+        )
+    template = load(root)
+    for name in ("dev.json", "prod.json"):
+        values = params.fit(template, params.load(REPO / "templates" / "parameters" / name), {})
+        assert values
