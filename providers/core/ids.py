@@ -11,7 +11,8 @@ FAILED_CREATE_PREFIX = "gapfill-create-failed-"
 
 def failed_create_id(request_id: str) -> str:
     """Return the recognisable marker id for a Create that made nothing."""
-    return FAILED_CREATE_PREFIX + hashlib.sha256(request_id.encode()).hexdigest()[:24]
+    # surrogatepass: a RequestId decoded from JSON may hold lone surrogates; still hash it.
+    return FAILED_CREATE_PREFIX + hashlib.sha256(request_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def is_failed_create_id(physical_id: str | None) -> bool:
