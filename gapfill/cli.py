@@ -38,7 +38,7 @@ def _logs_to_stderr() -> None:
 
     for handler in logging.getLogger(logger.name).handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+            handler.stream = sys.stderr  # not setStream: that flushes the old stream, which may be closed
 
 
 def main(argv: Sequence[str] | None = None) -> int:

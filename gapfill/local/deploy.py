@@ -239,6 +239,7 @@ class LocalDeployment:
         self.progress(f"== stack {stack.name} ({stack.path.name})")
         for logical_id in self._custom_order(stack):
             resource = stack.resources[logical_id]
+            self._stand_in_dependencies(stack, resource)
             props = intrinsics.resolve(resource.get("Properties", {}), self._scope(stack))
             resource_type = str(resource["Type"])
             custom = CustomResource(stack.name, logical_id, resource_type, props)
@@ -263,6 +264,22 @@ class LocalDeployment:
             if export is not None:
                 with contextlib.suppress(LocalDeployError, UnsupportedIntrinsicError):
                     self.exports[str(intrinsics.resolve(export, scope))] = stack.outputs[key]
+
+    def _stand_in_dependencies(self, stack: Stack, resource: dict[str, Any]) -> None:
+        """Native resources a custom one depends on (DependsOn or references) exist first, as in
+        CloudFormation; contact flow placeholders name queues that only DependsOn orders."""
+        depends = resource.get("DependsOn", [])
+        names = ({depends} if isinstance(depends, str) else set(depends)) | intrinsics.references(
+            resource.get("Properties", {})
+        )
+        for name in sorted(names):
+            target = stack.resources.get(name)
+            if target is None or str(target.get("Type", "")).startswith("Custom::"):
+                continue
+            if name not in stack.standins:
+                made = self._standin(stack, name)
+                if made.made_in_emulator:
+                    self.progress(f"   native {name} ({target['Type']}) stands in as {made.ref}")
 
     def _prepare(self, custom: CustomResource) -> None:
         from gapfill.local.prerequisites import ensure_for
@@ -560,7 +577,7 @@ def main(args: argparse.Namespace) -> int:
             flush=True,
         )
         return 1 if failed or not total else 0
-    except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+    except (LocalDeployError, UnsupportedIntrinsicError, standins.StandInError) as exc:
         print(f"gapfill deploy --local: {exc}", file=sys.stderr, flush=True)
         if deployment is not None and deployment.rows:
             print("\n" + deployment.table(), flush=True)

@@ -139,7 +139,7 @@ def ensure_for(resource_type: str, properties: dict[str, Any]) -> list[str]:
     """Create what ``properties`` refer to but the emulator lacks; return what was made."""
     made: list[str] = []
     for key, value in _walk(properties):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or key == "ServiceToken":
             continue
         result: str | None = None
         if key in ("BucketName", "Bucket") or (key.endswith("Bucket") and "Arn" not in key):

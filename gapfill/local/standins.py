@@ -115,21 +115,81 @@ def _kms_key(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
     return StandIn(meta["KeyId"], {"Arn": meta["Arn"], "KeyId": meta["KeyId"]}, True)
 
 
+def _instance_id(props: dict[str, Any]) -> str:
+    return str(props.get("InstanceArn", "")).rsplit("/", 1)[-1]
+
+
+def _connect_hours(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """The emulator has no CreateHoursOfOperation: the instance's own Basic Hours stand in."""
+    hours = boto3.client("connect").list_hours_of_operations(InstanceId=_instance_id(props))
+    summaries = hours["HoursOfOperationSummaryList"]
+    chosen = next((h for h in summaries if h["Name"] == "Basic Hours"), summaries[0])
+    return StandIn(chosen["Arn"], {"HoursOfOperationArn": chosen["Arn"]}, True)
+
+
 def _connect_queue(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
-    instance = str(props.get("InstanceArn", ""))
-    client = boto3.client("connect")
-    created = client.create_queue(
-        InstanceId=instance.rsplit("/", 1)[-1],
+    created = boto3.client("connect").create_queue(
+        InstanceId=_instance_id(props),
         Name=str(props.get("Name", logical_id)),
-        HoursOfOperationId=str(props.get("HoursOfOperationArn", "basic")).rsplit("/", 1)[-1],
+        HoursOfOperationId=str(props.get("HoursOfOperationArn", "")).rsplit("/", 1)[-1],
         Description=str(props.get("Description", "")) or "local stand-in",
     )
     return StandIn(created["QueueArn"], {"QueueArn": created["QueueArn"]}, True)
 
 
+def _connect_routing_profile(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    queue_configs = [
+        {
+            "QueueReference": {
+                "QueueId": str(config["QueueReference"]["QueueArn"]).rsplit("/", 1)[-1],
+                "Channel": config["QueueReference"]["Channel"],
+            },
+            "Priority": int(config.get("Priority", 1)),
+            "Delay": int(config.get("Delay", 0)),
+        }
+        for config in props.get("QueueConfigs", [])
+    ]
+    created = boto3.client("connect").create_routing_profile(
+        InstanceId=_instance_id(props),
+        Name=str(props.get("Name", logical_id)),
+        Description=str(props.get("Description", "")) or "local stand-in",
+        DefaultOutboundQueueId=str(props.get("DefaultOutboundQueueArn", "")).rsplit("/", 1)[-1],
+        MediaConcurrencies=[
+            {"Channel": m["Channel"], "Concurrency": int(m["Concurrency"])}
+            for m in props.get("MediaConcurrencies", [])
+        ],
+        **({"QueueConfigs": queue_configs} if queue_configs else {}),
+    )
+    arn = created["RoutingProfileArn"]
+    return StandIn(arn, {"RoutingProfileArn": arn}, True)
+
+
 def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
-    ident = "E" + _suffix(stack, logical_id).upper() + "LOCAL"
-    return StandIn(ident, {"DomainName": f"d{_suffix(ident)}.cloudfront.net", "Id": ident})
+    """A real (emulated) distribution, so invalidations the page provider makes succeed."""
+    created = boto3.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": f"{stack}/{logical_id}",
+            "Comment": f"local stand-in for {stack}/{logical_id}",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "origin",
+                        "DomainName": "stand-in.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "origin",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "MinTTL": 0,
+            },
+        }
+    )["Distribution"]
+    return StandIn(created["Id"], {"DomainName": created["DomainName"], "Id": created["Id"]}, True)
 
 
 MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
@@ -142,7 +202,9 @@ MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::KinesisFirehose::DeliveryStream": _firehose,
     "AWS::IAM::Role": _role,
     "AWS::KMS::Key": _kms_key,
+    "AWS::Connect::HoursOfOperation": _connect_hours,
     "AWS::Connect::Queue": _connect_queue,
+    "AWS::Connect::RoutingProfile": _connect_routing_profile,
     "AWS::CloudFront::Distribution": _distribution,
 }
 
@@ -155,8 +217,17 @@ def synthetic(stack: str, logical_id: str, resource_type: str) -> StandIn:
     return StandIn(ident, {"Arn": arn})
 
 
+class StandInError(RuntimeError):
+    """A native resource could not be stood in for in the emulator."""
+
+
 def make(stack: str, logical_id: str, resource_type: str, props: dict[str, Any]) -> StandIn:
     maker = MAKERS.get(resource_type)
     if maker is None:
         return synthetic(stack, logical_id, resource_type)
-    return maker(stack, logical_id, props)
+    try:
+        return maker(stack, logical_id, props)
+    except Exception as exc:
+        raise StandInError(
+            f"{stack}/{logical_id} ({resource_type}): no stand-in could be made: {exc}"
+        ) from exc
