@@ -9,7 +9,7 @@ from typing import Any
 
 from providers.connect import arns
 from tests.contract.suite import MAX_BODY, assert_one_valid_response
-from tests.integration.connect.connect_setup import calls, make_instance
+from tests.integration.connect.connect_setup import calls, knobs, make_instance
 
 TYPE = "Custom::ConnectContactFlow"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:customer-lookup"
@@ -260,3 +260,20 @@ def test_delete_removes_the_flow_and_tolerates_a_deleted_instance(cfn: Any, aws:
     again = cfn.create(TYPE, {**props, "Name": "orphan"})
     aws("connect").delete_instance(InstanceId=instance_id)
     assert_one_valid_response(cfn.delete(TYPE, again.physical_id, props), "SUCCESS")
+
+
+def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) -> None:
+    _, instance_arn = make_instance(aws, unique)
+    content = flow(
+        action("q", "UpdateContactTargetQueue", QueueId="${Queue:BasicQueue}"),
+        action("w", "UpdateContactEventHooks", AgentWhisper="${Flow:Default agent whisper}"),
+    )
+    props = {"InstanceArn": instance_arn, "Name": "throttled", "Type": "CONTACT_FLOW", "Content": content}
+    with knobs(throttle_rate=4.0, throttle_burst=1.0) as live:
+        before = live.throttled_count
+        first = cfn.create(TYPE, {**props, "Name": "throttled-1"})
+        second = cfn.create(TYPE, {**props, "Name": "throttled-2"})
+        throttled = live.throttled_count - before
+    assert_one_valid_response(first, "SUCCESS")
+    assert_one_valid_response(second, "SUCCESS")
+    assert throttled > 0, "the test should actually have been throttled"
