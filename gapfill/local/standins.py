@@ -120,11 +120,22 @@ def _instance_id(props: dict[str, Any]) -> str:
 
 
 def _connect_hours(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
-    """The emulator has no CreateHoursOfOperation: the instance's own Basic Hours stand in."""
-    hours = boto3.client("connect").list_hours_of_operations(InstanceId=_instance_id(props))
-    summaries = hours["HoursOfOperationSummaryList"]
-    chosen = next((h for h in summaries if h["Name"] == "Basic Hours"), summaries[0])
-    return StandIn(chosen["Arn"], {"HoursOfOperationArn": chosen["Arn"]}, True)
+    created = boto3.client("connect").create_hours_of_operation(
+        InstanceId=_instance_id(props),
+        Name=str(props.get("Name", logical_id)),
+        Description=str(props.get("Description", "")) or "local stand-in",
+        TimeZone=str(props.get("TimeZone", "UTC")),
+        Config=[
+            {
+                "Day": c["Day"],
+                "StartTime": {k: int(v) for k, v in c["StartTime"].items()},
+                "EndTime": {k: int(v) for k, v in c["EndTime"].items()},
+            }
+            for c in props.get("Config", [])
+        ],
+    )
+    arn = created["HoursOfOperationArn"]
+    return StandIn(arn, {"HoursOfOperationArn": arn}, True)
 
 
 def _connect_queue(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:

@@ -175,6 +175,28 @@ class Backend(_Base):
             self.tag_resource(queue.arn, params["Tags"])
         return queue
 
+    def create_hours_of_operation(self, instance_id: str, params: dict[str, Any]) -> Named:
+        name = str(params.get("Name") or "")
+        if not 1 <= len(name) <= 127:
+            raise InvalidParameterException("Name must be 1 to 127 characters")
+        if not params.get("TimeZone"):
+            raise InvalidParameterException("TimeZone is a required parameter")
+        config = params.get("Config")
+        if not isinstance(config, list):
+            raise InvalidParameterException("Config is a required parameter")
+        with self.state_lock:
+            hours = self.named(instance_id, "operating-hours")
+            if any(h.name == name for h in hours.values()):
+                raise DuplicateResourceException(f"Hours of operation {name} already exists")
+            instance = self.connect_ready(instance_id)
+            details = {"TimeZone": params["TimeZone"], "Config": config}
+            item = self._add_named(
+                instance.id, "operating-hours", name, str(params.get("Description") or ""), details
+            )
+        if params.get("Tags"):
+            self.tag_resource(item.arn, params["Tags"])
+        return item
+
     def delete_queue(self, instance_id: str, queue_id: str) -> None:
         queue = self._get_named(instance_id, "queue", queue_id)
         with self.state_lock:
@@ -256,6 +278,10 @@ class Responses(_Base):
             raise ResourceInUseException(f"Queue {queue.name} is used by a flow")
         backend.delete_queue(path(self, "InstanceId"), queue.id)
         return "{}"
+
+    def create_hours_of_operation(self) -> str:
+        hours = self.connect_backend.create_hours_of_operation(path(self, "InstanceId"), body(self))
+        return json.dumps({"HoursOfOperationId": hours.id, "HoursOfOperationArn": hours.arn})
 
     def describe_hours_of_operation(self) -> str:
         hours = self.connect_backend._get_named(

@@ -316,3 +316,36 @@ def test_deleting_an_instance_forgets_its_flows_and_numbers(aws: Any, unique: An
         with pytest.raises(ClientError) as excinfo:
             call()
         assert code(excinfo) == "ResourceNotFoundException"
+
+
+def test_hours_of_operation_can_be_created_and_named_in_queues(aws: Any, unique: Any) -> None:
+    connect = aws("connect")
+    instance = connect.create_instance(
+        IdentityManagementType="CONNECT_MANAGED",
+        InstanceAlias=unique("hours"),
+        InboundCallsEnabled=True,
+        OutboundCallsEnabled=False,
+    )["Id"]
+    config = [
+        {"Day": "MONDAY", "StartTime": {"Hours": 8, "Minutes": 0}, "EndTime": {"Hours": 18, "Minutes": 0}}
+    ]
+    made = connect.create_hours_of_operation(
+        InstanceId=instance, Name="Support Hours", TimeZone="Europe/London", Config=config
+    )
+    described = connect.describe_hours_of_operation(
+        InstanceId=instance, HoursOfOperationId=made["HoursOfOperationId"]
+    )
+    assert described["HoursOfOperation"]["Config"] == config
+    names = [
+        h["Name"]
+        for h in connect.list_hours_of_operations(InstanceId=instance)["HoursOfOperationSummaryList"]
+    ]
+    assert sorted(names) == ["Basic Hours", "Support Hours"]
+    with pytest.raises(connect.exceptions.DuplicateResourceException):
+        connect.create_hours_of_operation(
+            InstanceId=instance, Name="Support Hours", TimeZone="UTC", Config=config
+        )
+    queue = connect.create_queue(
+        InstanceId=instance, Name="Support", HoursOfOperationId=made["HoursOfOperationId"], Description="d"
+    )
+    assert queue["QueueArn"].endswith(queue["QueueId"])
