@@ -29,6 +29,7 @@ from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
 from gapfill.local.template import load
 
 ROOT = Path(__file__).resolve().parents[2]
+SEED_DIR = Path(__file__).resolve().parent / "seed"
 REGION = "us-east-1"
 SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
 
@@ -489,6 +490,21 @@ def _parameters_file(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def seed(parameters: dict[str, Any], progress: Callable[[str], None] = _progress) -> None:
+    """Put in the emulator the files a contact centre already has (``seed/seeds.json``)."""
+    import boto3
+
+    from gapfill.local.prerequisites import ensure_bucket
+
+    for item in json.loads((SEED_DIR / "seeds.json").read_text(encoding="utf-8")):
+        bucket, key = parameters.get(item["bucketParameter"]), parameters.get(item["keyParameter"])
+        if not bucket or not key:
+            continue
+        ensure_bucket(str(bucket))
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=(SEED_DIR / item["file"]).read_bytes())
+        progress(f"prerequisite in the emulator: {item['what']} at s3://{bucket}/{key}")
+
+
 def write_pages(deployment: LocalDeployment, output: Path) -> list[Path]:
     """Copy every page a Custom::HtmlPage published from the emulator to ``output``."""
     import boto3
@@ -523,7 +539,7 @@ def main(args: argparse.Namespace) -> int:
     if "GAPFILL_LOG_LEVEL" not in os.environ:
         logger.setLevel("WARNING")  # the progress lines and the table tell the story; logs on request
     root = Path(getattr(args, "template", None) or ROOT / "templates" / "main.yaml")
-    params_path = Path(getattr(args, "parameters", None) or ROOT / "templates" / "parameters" / "dev.json")
+    params_path = Path(getattr(args, "parameters", None) or SEED_DIR / "local-parameters.json")
     output = Path(getattr(args, "output", None) or ".gapfill/local")
     parameters = _parameters_file(params_path) if params_path.is_file() else {}
     emulator = start_emulator()
@@ -547,6 +563,7 @@ def main(args: argparse.Namespace) -> int:
     started = time.time()
     try:
         deployment = LocalDeployment(root, parameters)
+        seed(deployment.root_parameters)
         deployment.deploy()
         pages = write_pages(deployment, output)
         if getattr(args, "keep", False):
