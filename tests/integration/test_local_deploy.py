@@ -1,0 +1,119 @@
+"""The local main job: the real templates' Custom:: resources through the protocol."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gapfill.local.deploy import SEED_DIR, LocalDeployment, _parameters_file, main, seed
+
+ROOT = Path(__file__).resolve().parents[2]
+MAIN = ROOT / "templates" / "main.yaml"
+
+
+@pytest.fixture
+def deployment(emulator: Any) -> Any:
+    params = _parameters_file(SEED_DIR / "local-parameters.json")
+    made = LocalDeployment(MAIN, params, progress=lambda _line: None, stack_name="it-local")
+    seed(made.root_parameters, progress=lambda _line: None)
+    yield made
+    made.close()
+
+
+def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
+    deployment: Any, aws: Any
+) -> None:
+    deployment.deploy()
+    created = {(c.stack, c.resource_type) for c in deployment.created}
+    for stack, resource_type in [
+        ("Connect", "Custom::ConnectInstance"),
+        ("Connect", "Custom::ConnectContactFlow"),
+        ("Connect", "Custom::ConnectPhoneNumber"),
+        ("Connect", "Custom::ConnectUser"),
+        ("Connect", "Custom::ConnectUserDirectory"),
+        ("Frontend", "Custom::HtmlPage"),
+        ("Backend", "Custom::FirehoseEncryption"),
+        ("Chat", "Custom::S3BucketNotification"),
+    ]:
+        assert (stack, resource_type) in created
+    assert not deployment.failed, deployment.table()
+
+    # What was created is really in the emulator.
+    instance = next(c for c in deployment.created if c.resource_type == "Custom::ConnectInstance")
+    status = aws("connect").describe_instance(InstanceId=instance.data["Id"])["Instance"]["InstanceStatus"]
+    assert status == "ACTIVE"
+    users = aws("connect").list_users(InstanceId=instance.data["Id"])["UserSummaryList"]
+    usernames = {u["Username"] for u in users}
+    assert {"supervisor", "agent.ada", "agent.ken"} <= usernames
+    page = next(c for c in deployment.created if c.resource_type == "Custom::HtmlPage")
+    body = aws("s3").get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"].read()
+    assert b"initCCP" in body
+    notification = next(c for c in deployment.created if c.resource_type == "Custom::S3BucketNotification")
+    config = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
+    assert config["LambdaFunctionConfigurations"]
+
+    deployment.rehearse_update()
+    operations = [(r.operation, r.logical_id) for r in deployment.rows]
+    assert ("UPDATE", "AfterHoursFlow") in operations
+    assert ("REPLACE", "CcpPage") in operations
+    assert ("CLEANUP", "CcpPage") in operations
+    old = aws("s3").list_objects_v2(Bucket=page.properties["Bucket"]).get("Contents", [])
+    assert [o["Key"] for o in old] == ["index-v2.html"], "cleanup must delete the replaced page only"
+
+    deployment.delete_all()
+    assert not deployment.failed, deployment.table()
+    with pytest.raises(aws("connect").exceptions.ResourceNotFoundException):
+        aws("connect").describe_instance(InstanceId=instance.data["Id"])
+    after = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
+    assert not after.get("LambdaFunctionConfigurations")
+    table = deployment.table()
+    assert "DELETE" in table
+    assert "FAILED" not in table
+
+
+def _args(tmp_path: Path, template: Path, **kw: Any) -> argparse.Namespace:
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(kw.pop("parameters", {})))
+    return argparse.Namespace(
+        template=str(template),
+        parameters=str(params),
+        output=str(tmp_path / "out"),
+        rehearse=False,
+        keep=False,
+        **kw,
+    )
+
+
+def test_unsupported_intrinsics_are_refused_clearly(tmp_path: Path, capsys: Any) -> None:
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(
+        "Resources:\n  Page:\n    Type: Custom::HtmlPage\n    Properties:\n"
+        "      ServiceToken: !ImportValue x-HtmlPage-ServiceToken\n      Bucket: !Select [0, !GetAZs '']\n"
+    )
+    root = tmp_path / "main.yaml"
+    root.write_text(
+        "Resources:\n  Web:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: nested.yaml\n"
+    )
+    assert main(_args(tmp_path, root)) == 2
+    assert "Fn::GetAZs is not supported by the local runner" in capsys.readouterr().err
+
+
+def test_a_failing_resource_makes_the_job_fail(tmp_path: Path, capsys: Any) -> None:
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(
+        "Resources:\n  Page:\n    Type: Custom::HtmlPage\n    Properties:\n"
+        "      ServiceToken: !ImportValue x-HtmlPage-ServiceToken\n      Bucket: local-page-bucket\n"
+        "      Key: index.html\n      NoSuchProperty: 1\n"
+    )
+    root = tmp_path / "main.yaml"
+    root.write_text(
+        "Resources:\n  Web:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: nested.yaml\n"
+    )
+    assert main(_args(tmp_path, root)) == 1
+    out = capsys.readouterr().out
+    assert "NoSuchProperty: unknown property" in out
+    assert "0/1 operations succeeded" in out
