@@ -359,7 +359,7 @@ def _operate(
             outcome = provider.update()
         else:
             outcome = provider.delete()
-        outcome = _wait(provider, outcome, deadline, continuation, event, context, replacing)
+        outcome = _wait(provider, outcome, deadline, continuation, event, context, replacing, responder)
         if outcome is None:
             return  # handed over to a re-invocation, which will answer
         _check_physical_id(request, outcome, replacing)
@@ -402,6 +402,7 @@ def _wait(
     event: Mapping[str, Any],
     context: Any,
     replacing: bool,
+    responder: _Responder | None = None,
 ) -> Result | None:
     backoff = Backoff()
     if continuation is not None and isinstance(outcome, Pending):
@@ -414,6 +415,11 @@ def _wait(
             )
         interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
         interval = min(interval, max(0.0, deadline.operation_left()))
+        if responder is not None and responder.answered:
+            # The watchdog already answered FAILED while a call hung: a continuation would
+            # send a second response, so the work stops here.
+            logger.warning("already answered; not continuing the wait", extra={"phase": "wait"})
+            return None
         if deadline.invocation_left() < interval + 1.0:
             _hand_over(outcome, deadline, continuation, event, context, replacing)
             return None
