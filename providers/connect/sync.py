@@ -34,6 +34,10 @@ MAX_CSV_BYTES = 10 * 1024 * 1024
 SEARCH_PAGE = 500
 #: Seconds kept free for wrapping up (state, response) when the time left is checked.
 DEFAULT_MARGIN = 2.0
+#: Pace at this fraction of the allowed rate: requests sent exactly at the limit arrive
+#: bunched by network jitter and get throttled, and one throttle makes botocore's adaptive
+#: mode slow the whole client down for a while.
+RATE_HEADROOM = 0.85
 
 _limiters: dict[tuple[str, float], RateLimiter] = {}
 _limiters_lock = threading.Lock()
@@ -45,7 +49,7 @@ def limiter(operation: str, rate: float) -> RateLimiter:
         key = (operation, rate)
         found = _limiters.get(key)
         if found is None:
-            found = _limiters[key] = RateLimiter(rate, burst=1.0)
+            found = _limiters[key] = RateLimiter(rate * RATE_HEADROOM, burst=1.0)
         return found
 
 
@@ -201,8 +205,6 @@ class AgentDirectory:
             default_security_profiles=self.config.default_security_profiles,
             identity_type=self.identity_type,
         )
-        if parsed.errors:
-            raise InvalidDirectoryError(parsed.errors)
         catalogs: dict[str, resolve.Catalog] = {}
 
         def resolver(kind: str, value: str) -> str:
@@ -211,8 +213,9 @@ class AgentDirectory:
             return resolve.resolve(value, kind, self.config.instance_id, catalogs.get(kind))
 
         desired, errors = directory.resolve_rows(parsed.rows, resolver)
-        if errors:
-            raise InvalidDirectoryError(errors)
+        if parsed.errors or errors:
+            # Names are resolved for the rows that parsed, so one round reports everything.
+            raise InvalidDirectoryError(sorted(parsed.errors + errors, key=lambda e: e.line))
         return directory.diff(desired, self.managed_users())
 
     # -- the walk ------------------------------------------------------------------------
