@@ -1,0 +1,173 @@
+"""``Custom::ConnectUser`` over HTTP against the emulator: the password stays secret, updates
+call exactly the APIs of what changed, and someone else's user is never adopted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gapfill.emulator.connect import backend
+from providers.connect.resolve import parse_arn
+
+TYPE = "Custom::ConnectUser"
+
+
+def counts() -> dict[str, int]:
+    return dict(backend().call_counts)
+
+
+def writes_since(before: dict[str, int]) -> dict[str, int]:
+    now = counts()
+    return {
+        op: now[op] - before.get(op, 0)
+        for op in now
+        if op.startswith(("update_user", "create_user", "delete_user", "tag_", "untag_"))
+        and now[op] != before.get(op, 0)
+    }
+
+
+@pytest.fixture
+def instance(aws: Callable[[str], Any], unique: Callable[[str], str]) -> dict[str, str]:
+    made = aws("connect").create_instance(
+        IdentityManagementType="CONNECT_MANAGED",
+        InstanceAlias=unique("users"),
+        InboundCallsEnabled=True,
+        OutboundCallsEnabled=True,
+    )
+    return {"arn": made["Arn"], "id": made["Id"]}
+
+
+def base(instance: dict[str, str], username: str) -> dict[str, Any]:
+    return {
+        "InstanceArn": instance["arn"],
+        "Username": username,
+        "IdentityInfo": {"FirstName": "Grace", "LastName": "Hopper", "Email": "grace@example.com"},
+        "RoutingProfile": "Basic Routing Profile",
+        "SecurityProfiles": ["Agent"],
+    }
+
+
+def test_the_password_is_in_secrets_manager_and_in_no_response_or_log(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str], logs: Any
+) -> None:
+    props = base(instance, unique("grace"))
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    secret_arn = created.data["PasswordSecretArn"]
+    stored = json.loads(aws("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+    password = stored["Password"]
+    user_id = parse_arn(created.physical_id).resource_id  # type: ignore[union-attr]
+    assert backend().agent_store[instance["id"]].users[user_id].password == password
+    assert created.data["UserArn"] == created.physical_id
+    assert created.data["UserId"] == user_id
+    updated = cfn.update(TYPE, created.physical_id, {**props, "IdentityInfo": {"LastName": "H"}}, props)
+    deleted = cfn.delete(TYPE, created.physical_id, props)
+    assert updated.ok
+    assert deleted.ok
+    for answer in (created, updated, deleted):
+        assert password not in answer.puts[0].raw.decode()
+    assert logs.lines, "the logs fixture captured nothing"
+    assert password not in logs.text
+    with pytest.raises(aws("secretsmanager").exceptions.ResourceNotFoundException):
+        aws("secretsmanager").describe_secret(SecretId=secret_arn)
+
+
+def test_updates_call_exactly_the_apis_of_what_changed(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str]
+) -> None:
+    connect = aws("connect")
+    iid = instance["id"]
+    team = connect.create_user_hierarchy_group(InstanceId=iid, Name="Team Blue")
+    sales = connect.create_routing_profile(
+        InstanceId=iid,
+        Name="Sales",
+        Description="sales",
+        DefaultOutboundQueueId="queue-1",
+        MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}],
+    )
+    props = base(instance, unique("ada"))
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    pid = created.physical_id
+
+    before = counts()
+    step1 = {**props, "IdentityInfo": {**props["IdentityInfo"], "LastName": "Lovelace"}}
+    assert cfn.update(TYPE, pid, step1, props).ok
+    assert writes_since(before) == {"update_user_identity_info": 1}
+
+    before = counts()
+    step2 = {
+        **step1,
+        "RoutingProfile": sales["RoutingProfileArn"],
+        "HierarchyGroup": "Team Blue",
+        "Tags": [{"Key": "site", "Value": "lisbon"}],
+    }
+    assert cfn.update(TYPE, pid, step2, step1).ok
+    assert writes_since(before) == {
+        "update_user_routing_profile": 1,
+        "update_user_hierarchy": 1,
+        "tag_resource": 1,
+    }
+    user = connect.describe_user(InstanceId=iid, UserId=parse_arn(pid).resource_id)["User"]  # type: ignore[union-attr]
+    assert user["RoutingProfileId"] == sales["RoutingProfileId"]
+    assert user["HierarchyGroupId"] == team["HierarchyGroupId"]
+    assert user["Tags"]["site"] == "lisbon"
+
+    before = counts()
+    assert cfn.update(TYPE, pid, step2, step2).ok
+    assert writes_since(before) == {}, "an unchanged template must cost no write"
+
+    before = counts()
+    assert cfn.update(TYPE, pid, step1, step2).ok  # rollback: back to the old group-less state
+    assert writes_since(before) == {
+        "update_user_routing_profile": 1,
+        "update_user_hierarchy": 1,
+        "untag_resource": 1,
+    }
+    assert (
+        "HierarchyGroupId"
+        not in connect.describe_user(InstanceId=iid, UserId=parse_arn(pid).resource_id)["User"]
+    )  # type: ignore[union-attr]
+    assert cfn.delete(TYPE, pid, step1).ok
+
+
+def test_someone_elses_user_with_the_same_name_is_never_adopted(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str]
+) -> None:
+    connect = aws("connect")
+    iid = instance["id"]
+    name = unique("taken")
+    profile = connect.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"][0]["Id"]
+    security = connect.list_security_profiles(InstanceId=iid)["SecurityProfileSummaryList"][0]["Id"]
+    theirs = connect.create_user(
+        InstanceId=iid,
+        Username=name,
+        Password="Theirs123",
+        PhoneConfig={"PhoneType": "SOFT_PHONE"},
+        SecurityProfileIds=[security],
+        RoutingProfileId=profile,
+    )
+    answer = cfn.create(TYPE, base(instance, name))
+    assert answer.status == "FAILED"
+    assert answer.reason.startswith("Username: a user named")
+    assert cfn.delete(TYPE, answer.physical_id, base(instance, name)).ok
+    assert connect.describe_user(InstanceId=iid, UserId=theirs["UserId"])["User"]["Username"] == name
+    with pytest.raises(aws("secretsmanager").exceptions.ResourceNotFoundException):
+        aws("secretsmanager").describe_secret(SecretId=f"gapfill/connect/{iid}/{name}")
+
+
+def test_an_explicit_password_is_used_and_no_secret_is_made(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str], logs: Any
+) -> None:
+    props = {**base(instance, unique("pw")), "Password": "Given-Passw0rd"}
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    assert created.data["PasswordSecretArn"] == ""
+    user_id = parse_arn(created.physical_id).resource_id  # type: ignore[union-attr]
+    assert backend().agent_store[instance["id"]].users[user_id].password == "Given-Passw0rd"
+    assert "Given-Passw0rd" not in logs.text
+    assert cfn.delete(TYPE, created.physical_id, props).ok
+    assert cfn.delete(TYPE, created.physical_id, props).ok  # already gone is success
