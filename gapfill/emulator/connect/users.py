@@ -108,7 +108,7 @@ class Backend:
     """Grafted onto moto's ConnectBackend."""
 
     def init_state(self: Any) -> None:
-        self.agent_store = {}
+        self.agent_store: dict[str, _Agents] = {}
 
     # -- state ---------------------------------------------------------------------------
     def _agents(self: Any, instance_id: str) -> _Agents:
