@@ -256,18 +256,18 @@ def test_resuming_after_a_partial_failure_does_only_the_rest(
 def test_a_long_sync_continues_in_re_invocations(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
-    upload(aws, world["bucket"], "long.csv", rows_for("long", 24))
+    upload(aws, world["bucket"], "long.csv", rows_for("long", 16))
     cfn.function_timeout = 6.0
     p = props(world, "long.csv", RequestsPerSecond=5)
     answer = cfn.create(TYPE, p)
     assert answer.ok, answer.reason
     assert answer.invocations > 1, "the sync should have handed over at least once"
-    assert answer.data["Created"] == 24
+    assert answer.data["Created"] == 16
     assert answer.data["Unchanged"] == 0, "work done before a hand-over must not be counted twice"
     mapping = json.loads(
         aws("s3").get_object(Bucket=world["bucket"], Key=answer.data["MappingObjectKey"])["Body"].read()
     )
-    assert len(mapping["Users"]) == 24
+    assert len(mapping["Users"]) == 16
     removed = cfn.delete(TYPE, answer.physical_id, p)
     assert removed.ok, removed.reason
     assert removed.invocations > 1
