@@ -88,5 +88,8 @@ def logs() -> Iterator[LogCapture]:
     handler.addFilter(redactor)
     target = logging.getLogger(logger.name)
     target.addHandler(handler)
+    saved = target.level
+    target.setLevel(logging.INFO)
     yield capture
+    target.setLevel(saved)
     target.removeHandler(handler)

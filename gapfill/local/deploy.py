@@ -536,6 +536,7 @@ def main(args: argparse.Namespace) -> int:
     from gapfill.emulator import start_emulator
     from providers.core.log import logger
 
+    saved_level = logger.log_level
     if "GAPFILL_LOG_LEVEL" not in os.environ:
         logger.setLevel("WARNING")  # the progress lines and the table tell the story; logs on request
     root = Path(getattr(args, "template", None) or ROOT / "templates" / "main.yaml")
@@ -600,6 +601,7 @@ def main(args: argparse.Namespace) -> int:
             print("\n" + deployment.table(), flush=True)
         return 2
     finally:
+        logger.setLevel(saved_level)
         if deployment is not None:
             deployment.close()
         emulator.stop()
