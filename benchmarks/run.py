@@ -1,0 +1,348 @@
+"""gapfill benchmarks: one run, one machine, one table, every number against a baseline
+measured (or, where said, computed) in the same run. Never asserted by tests.
+
+    .venv/bin/python benchmarks/run.py           # full
+    .venv/bin/python benchmarks/run.py --quick   # CI smoke mode, well under a minute
+
+Rows:
+  import        import of providers.handler vs `import boto3` (fresh processes, median)
+  cold start    fresh process: import + first S3BucketNotification event against the emulator,
+                vs the same job with the naive crhelper baseline (tests/baseline)
+  zip size      the providers' Lambda zip (`gapfill package`) vs Lambda's 50 MB upload limit
+  overhead      Connect instance creation with the emulator's delay knob: time from the
+                instance becoming ACTIVE to the response PUT; the baseline's wait is COMPUTED
+                from crhelper's documented polling rule (a CloudWatch Events schedule, at
+                least one minute): an operation done after X s is seen after ceil(X/60)*60 s
+  bulk users    user directory sync against the emulator throttled at 2 requests/s per API:
+                achieved rate as a fraction of the limit, and Connect calls per unchanged row
+  lint          `gapfill lint` (cfn-lint + gapfill's schema rules) vs plain cfn-lint, all templates
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+PYTHON = sys.executable
+ROWS = ("import", "cold start", "zip size", "overhead", "bulk users", "lint")
+
+
+@dataclass
+class Row:
+    name: str
+    measured: str
+    baseline: str
+    ratio: str
+    note: str
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _median_subprocess(code: str, runs: int, env: dict[str, str] | None = None) -> float:
+    """Median seconds printed by ``code`` (it prints its own elapsed time) in fresh processes."""
+    times = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [PYTHON, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True, timeout=120
+        )
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def bench_import(runs: int) -> Row:
+    timer = "import time; t=time.perf_counter(); import {m}; print(time.perf_counter()-t)"
+    ours = _median_subprocess(timer.format(m="providers.handler"), runs)
+    boto = _median_subprocess(timer.format(m="boto3"), runs)
+    return Row(
+        "import", _fmt_s(ours), _fmt_s(boto) + " (import boto3)", f"{ours / boto:.2f}x", f"median of {runs}"
+    )
+
+
+_COLD = """
+import time, sys
+t = time.perf_counter()
+{imports}
+event = {{"RequestType": "Create", "ResponseURL": sys.argv[1], "StackId": "{stack}", "RequestId": "{rid}",
+         "LogicalResourceId": "Notifications", "ResourceType": "Custom::S3BucketNotification",
+         "ResourceProperties": {{"ServiceToken": "x", "BucketName": sys.argv[2], "NotificationConfiguration":
+             {{"QueueConfigurations": [{{"Event": "s3:ObjectCreated:*", "Queue": sys.argv[3]}}]}}}}}}
+class Ctx:
+    aws_request_id = "cold"; function_name = "cold"; invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold"
+    def get_remaining_time_in_millis(self): return 60000
+{call}
+print(time.perf_counter() - t)
+"""
+
+
+def bench_cold_start(runs: int, endpoint_env: dict[str, str], aws: Callable[[str], Any]) -> Row:
+    from gapfill.local.protocol import ResponseServer
+
+    server = ResponseServer()
+    env = {**os.environ, **endpoint_env, "GAPFILL_ALLOW_LOCAL_RESPONSE_URL": "1", "PYTHONPATH": str(REPO)}
+    stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/1"
+    variants = {
+        "gapfill": ("from providers.handler import lambda_handler", "lambda_handler(event, Ctx())"),
+        "crhelper": (
+            "from tests.baseline import crhelper_s3_notification as naive",
+            "with naive.loopback_transport([]):\n    naive.handler(event, Ctx())",
+        ),
+    }
+    results: dict[str, float] = {}
+    try:
+        for name, (imports, call) in variants.items():
+            times = []
+            for _ in range(runs):
+                bucket = f"bench-cold-{uuid.uuid4().hex[:10]}"
+                aws("s3").create_bucket(Bucket=bucket)
+                queue_url = aws("sqs").create_queue(QueueName=bucket)["QueueUrl"]
+                queue = aws("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+                token = uuid.uuid4().hex
+                code = _COLD.format(imports=imports, call=call, stack=stack, rid=token)
+                done = subprocess.run(
+                    [PYTHON, "-c", code, server.url_for(token), bucket, queue["Attributes"]["QueueArn"]],
+                    capture_output=True,
+                    text=True,
+                    cwd=REPO,
+                    env=env,
+                    timeout=120,
+                    check=True,
+                )
+                puts = server.puts_for(token)
+                if len(puts) != 1 or puts[0].body.get("Status") != "SUCCESS":
+                    raise RuntimeError(f"{name} cold start did not answer SUCCESS once: {done.stderr[-500:]}")
+                times.append(float(done.stdout.strip().splitlines()[-1]))
+            results[name] = statistics.median(times)
+    finally:
+        server.close()
+    return Row(
+        "cold start",
+        _fmt_s(results["gapfill"]),
+        _fmt_s(results["crhelper"]) + " (crhelper)",
+        f"{results['gapfill'] / results['crhelper']:.2f}x",
+        f"import + first S3BucketNotification event, median of {runs}",
+    )
+
+
+def bench_zip(quick: bool) -> Row:
+    limit = 50 * 1024 * 1024
+    from gapfill.build import zipbuild
+
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            result = zipbuild.build(output_dir=Path(out))
+            size, how = result.zipped_bytes, "built now"
+    except Exception as exc:  # no wheel cache and no index: fall back to the last build
+        existing = zipbuild.DEFAULT_OUTPUT / zipbuild.ZIP_NAME
+        if not existing.exists():
+            return Row("zip size", "n/a", "50 MB limit", "n/a", f"gapfill package failed: {exc}"[:80])
+        size, how = existing.stat().st_size, "last `gapfill package` output"
+    return Row(
+        "zip size",
+        f"{size / 1024 / 1024:.2f} MB",
+        "50 MB (Lambda zip upload limit)",
+        f"{size / limit:.3f}",
+        how,
+    )
+
+
+def bench_overhead(quick: bool, cfn: Any) -> Row:
+    from gapfill.emulator.connect import backend
+
+    delays = [2.0] if quick else [2.0, 5.0, 20.0]
+    knobs = backend().knobs
+    overheads, ours_total, theirs_total = [], 0.0, 0.0
+    try:
+        for delay in delays:
+            knobs.update({"instance_creation_delay": delay})
+            props = {
+                "InstanceAlias": f"bench-{uuid.uuid4().hex[:8]}",
+                "IdentityManagementType": "CONNECT_MANAGED",
+                "Attributes": {"InboundCalls": True, "OutboundCalls": True},
+            }
+            started = time.time()
+            answer = cfn.create("Custom::ConnectInstance", props)
+            elapsed = time.time() - started
+            if not answer.ok:
+                raise RuntimeError(f"ConnectInstance create failed: {answer.reason}")
+            overheads.append(elapsed - delay)
+            ours_total += elapsed
+            theirs_total += math.ceil(delay / 60.0) * 60.0
+    finally:
+        knobs.update({"instance_creation_delay": 0.0})
+    mean_over = statistics.mean(overheads)
+    return Row(
+        "overhead",
+        f"{_fmt_s(mean_over)} after ACTIVE",
+        f"{_fmt_s(theirs_total / len(delays))} wait (computed: 1-min polling)",
+        f"{theirs_total / ours_total:.1f}x faster",
+        f"Connect instance, delay {', '.join(f'{d:g}' for d in delays)} s; "
+        f"polling {os.environ.get('GAPFILL_POLL_INITIAL_SECONDS', '0.5')} s first, "
+        f"cap {os.environ.get('GAPFILL_POLL_MAX_SECONDS', '10')} s",
+    )
+
+
+def bench_bulk(quick: bool, cfn: Any, aws: Callable[[str], Any]) -> Row:
+    from gapfill.emulator.connect import backend
+
+    rows = 6 if quick else 30
+    connect = backend()
+    instance = aws("connect").create_instance(
+        IdentityManagementType="CONNECT_MANAGED",
+        InstanceAlias=f"bench-{uuid.uuid4().hex[:8]}",
+        InboundCallsEnabled=True,
+        OutboundCallsEnabled=True,
+    )
+    bucket = f"bench-dir-{uuid.uuid4().hex[:8]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Username", "FirstName", "LastName", "Email", "RoutingProfile", "SecurityProfiles"])
+    prefix = uuid.uuid4().hex[:6]
+    for i in range(rows):
+        writer.writerow(
+            [
+                f"b{prefix}{i}",
+                "Bench",
+                f"User{i}",
+                f"b{prefix}{i}@example.com",
+                "Basic Routing Profile",
+                "Agent",
+            ]
+        )
+    for key in ("a.csv", "b.csv"):  # same content twice: the second sync has only unchanged rows
+        aws("s3").put_object(Bucket=bucket, Key=key, Body=out.getvalue().encode())
+    props = {"InstanceArn": instance["Arn"], "Bucket": bucket, "Key": "a.csv", "RequestsPerSecond": 2}
+    connect.knobs.update({"throttle_rate": 2.0, "throttle_burst": 1.0})
+    try:
+        with connect.state_lock:
+            connect.call_counts.clear()
+            connect.throttled_count = 0
+        started = time.time()
+        created = cfn.create("Custom::ConnectUserDirectory", props)
+        elapsed = time.time() - started
+        if not created.ok:
+            raise RuntimeError(f"directory create failed: {created.reason}")
+        with connect.state_lock:
+            busiest_api, busiest = connect.call_counts.most_common(1)[0]
+            throttled = connect.throttled_count
+            connect.call_counts.clear()
+        updated = cfn.update(
+            "Custom::ConnectUserDirectory", created.physical_id, {**props, "Key": "b.csv"}, props
+        )
+        if not updated.ok:
+            raise RuntimeError(f"directory update failed: {updated.reason}")
+        with connect.state_lock:
+            unchanged_calls = sum(connect.call_counts.values())
+    finally:
+        connect.knobs.update({"throttle_rate": None})
+    achieved = busiest / elapsed
+    return Row(
+        "bulk users",
+        f"{achieved:.2f} req/s ({busiest_api})",
+        "2 req/s per API (emulator throttle)",
+        f"{achieved / 2.0:.2f} of limit",
+        f"{rows} rows in {elapsed:.1f} s, {throttled} throttled; {unchanged_calls / rows:.2f} calls/unchanged row",
+    )
+
+
+def bench_lint(runs: int) -> Row:
+    templates = sorted(str(p) for p in (REPO / "templates").glob("*.yaml"))
+    gapfill = str(Path(PYTHON).with_name("gapfill"))
+    cfn_lint = str(Path(PYTHON).with_name("cfn-lint"))
+
+    def timed(cmd: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, cwd=REPO, timeout=300, check=False)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    ours = timed([gapfill, "lint", *templates])
+    plain = timed([cfn_lint, *templates])
+    return Row(
+        "lint",
+        _fmt_s(ours),
+        _fmt_s(plain) + " (plain cfn-lint)",
+        f"{ours / plain:.2f}x",
+        f"{len(templates)} templates, median of {runs}",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short CI mode (small N, one delay)")
+    args = parser.parse_args(argv)
+    runs = 1 if args.quick else 7
+    # Production polling (0.5 s first, x1.6, capped at 10 s) unless the caller chose otherwise;
+    # only warnings and errors of the providers' logs, so that the table stands alone.
+    os.environ.setdefault("GAPFILL_LOG_LEVEL", "WARNING")
+
+    import boto3
+
+    from gapfill.emulator import start_emulator
+    from gapfill.local.protocol import LocalCloudFormation
+
+    emulator = start_emulator()
+    rows: list[Row] = []
+    try:
+        with emulator.applied():
+
+            def aws(service: str) -> Any:
+                return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint)
+
+            with LocalCloudFormation(stack_name=f"bench-{uuid.uuid4().hex[:6]}") as cfn:
+                steps: list[tuple[str, Callable[[], Row]]] = [
+                    ("import", lambda: bench_import(max(3, runs))),
+                    ("cold start", lambda: bench_cold_start(runs, emulator.env(), aws)),
+                    ("zip size", lambda: bench_zip(args.quick)),
+                    ("overhead", lambda: bench_overhead(args.quick, cfn)),
+                    ("bulk users", lambda: bench_bulk(args.quick, cfn, aws)),
+                    ("lint", lambda: bench_lint(runs)),
+                ]
+                for name, step in steps:
+                    try:
+                        rows.append(step())
+                    except Exception as exc:
+                        rows.append(Row(name, "error", "-", "-", f"{type(exc).__name__}: {exc}"[:100]))
+    finally:
+        emulator.stop()
+    widths = [
+        max(
+            len(r[i])
+            for r in [("row", "measured", "baseline", "ratio", "note")]
+            + [(x.name, x.measured, x.baseline, x.ratio, x.note) for x in rows]
+        )
+        for i in range(5)
+    ]
+    header = ("row", "measured", "baseline", "ratio", "note")
+    print(
+        f"gapfill benchmarks ({'quick' if args.quick else 'full'}, {os.cpu_count()} CPUs, python {sys.version.split()[0]})"
+    )
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = (row.name, row.measured, row.baseline, row.ratio, row.note)
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+    return 1 if any(r.measured == "error" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
