@@ -39,7 +39,10 @@ def client(service: str, region: str | None = None) -> Any:
         if cached is not None:
             return cached
         config = Config(
-            retries={"mode": "adaptive", "total_max_attempts": int(os.environ.get("GAPFILL_MAX_ATTEMPTS", "8"))},
+            retries={
+                "mode": "adaptive",
+                "total_max_attempts": max(1, int(os.environ.get("GAPFILL_MAX_ATTEMPTS", "8"))),
+            },
             connect_timeout=5,
             read_timeout=30,
             user_agent_extra=USER_AGENT,
