@@ -118,6 +118,14 @@ def loopback_transport(hung: list[threading.Thread]) -> Iterator[None]:
     saved_connection = crhelper.utils.HTTPSConnection
     root = logging.getLogger()
     saved_level = root.level
+    saved_disable = logging.root.manager.disable
+    # Log as crhelper does in Lambda, whatever earlier code in this process did to logging
+    # (a library's logging config can disable existing loggers or levels).
+    logging.disable(logging.NOTSET)
+    loggers = [logging.getLogger(n) for n in ("crhelper", "crhelper.resource_helper", "crhelper.utils")]
+    saved_disabled = [lg.disabled for lg in loggers]
+    for lg in loggers:
+        lg.disabled = False
     crhelper.utils.HTTPSConnection = _LoopbackConnection  # type: ignore[misc]
     try:
         yield
@@ -127,3 +135,6 @@ def loopback_transport(hung: list[threading.Thread]) -> Iterator[None]:
             thread.join(timeout=15)  # its next retry (crhelper sleeps 2-5 s) raises
         crhelper.utils.HTTPSConnection = saved_connection  # type: ignore[misc]
         root.setLevel(saved_level)
+        logging.disable(saved_disable)
+        for lg, was in zip(loggers, saved_disabled, strict=True):
+            lg.disabled = was

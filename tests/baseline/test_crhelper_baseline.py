@@ -29,7 +29,7 @@ from gapfill.local.protocol import LocalCloudFormation
 from tests.contract.cases import s3_bucket_notification as s3_case
 from tests.contract.suite import CHECKS, ContractCase, Env
 
-CHECK_TIME_LIMIT = 25.0
+CHECK_TIME_LIMIT = 12.0
 
 
 class _Cfn(LocalCloudFormation):

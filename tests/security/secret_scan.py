@@ -65,6 +65,12 @@ class Scanner:
     _undo: list[Callable[[], None]] = field(default_factory=list)
 
     def install(self) -> None:
+        # Import the core first: its logger setup adds the redactor to every handler already
+        # on the gapfill logger, and a redacting capture handler would hide the very leaks
+        # (in records of other libraries, too) that this scanner looks for.
+        from providers.core import engine
+        from providers.core.log import Redactor
+
         scanner = self
 
         class Capture(logging.Handler):
@@ -72,13 +78,12 @@ class Scanner:
                 with scanner._lock:
                     scanner.lines.append((scanner.current, _render(record)))
 
-        handler = Capture(level=logging.DEBUG)
         for name in ("", "gapfill"):
+            handler = Capture(level=logging.DEBUG)
             logging.getLogger(name).addHandler(handler)
-            self._undo.append(lambda name=name: logging.getLogger(name).removeHandler(handler))
-
-        from providers.core import engine
-        from providers.core.log import Redactor
+            self._undo.append(
+                lambda name=name, handler=handler: logging.getLogger(name).removeHandler(handler)
+            )
 
         original_add = Redactor.add
 
