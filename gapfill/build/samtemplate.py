@@ -166,6 +166,50 @@ def _first_sentence(text: str, limit: int = 200) -> str:
     return sentence[: limit - 3] + "..." if len(sentence) > limit else sentence
 
 
+#: checkov findings that do not apply to deploy-time custom-resource providers, each with the
+#: reason the template carries next to its suppression.
+CHECKOV_SKIPS: dict[str, list[dict[str, str]]] = {
+    "AWS::Logs::LogGroup": [
+        {
+            "id": "CKV_AWS_158",
+            "comment": "Log lines are redacted (no property secrets, passwords or ResponseURLs); "
+            "CloudWatch Logs encrypts them at rest by default.",
+        }
+    ],
+    "AWS::Serverless::Function": [
+        {
+            "id": "CKV_AWS_116",
+            "comment": "No dead-letter queue: every failure is answered to CloudFormation as FAILED, and a "
+            "stored event could not be replayed anyway (its pre-signed ResponseURL expires).",
+        },
+        {
+            "id": "CKV_AWS_117",
+            "comment": "Not in a VPC: the function reaches only AWS APIs and CloudFormation's pre-signed "
+            "S3 response URLs; a VPC would add NAT cost and failure modes without protecting anything.",
+        },
+        {
+            "id": "CKV_AWS_115",
+            "comment": "No reserved concurrency: the function runs only during stack operations, and "
+            "reserving would take capacity from the account's shared pool.",
+        },
+        {
+            "id": "CKV_AWS_173",
+            "comment": "The only environment variable is GAPFILL_PROVIDER, a resource type name, not a secret.",
+        },
+    ],
+}
+#: Roles whose API has no resource-level permissions for some write actions.
+ROLE_SKIPS: dict[str, list[dict[str, str]]] = {
+    "Custom::ConnectInstance": [
+        {
+            "id": "CKV_AWS_111",
+            "comment": "connect:CreateInstance and the Directory Service and IAM service-linked-role actions "
+            "it needs accept only Resource '*'; every other action is scoped to instance ARNs.",
+        }
+    ],
+}
+
+
 def _resources(spec: ProviderSpec) -> dict[str, Any]:
     description = _first_sentence(str(spec.schema.get("description", spec.resource_type)))
     policy = spec.policy()
@@ -173,6 +217,7 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
     return {
         spec.log_group_id: {
             "Type": "AWS::Logs::LogGroup",
+            "Metadata": {"checkov": {"skip": CHECKOV_SKIPS["AWS::Logs::LogGroup"]}},
             "DeletionPolicy": "Delete",
             "UpdateReplacePolicy": "Delete",
             "Properties": {
@@ -182,6 +227,11 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
         },
         spec.role_id: {
             "Type": "AWS::IAM::Role",
+            **(
+                {"Metadata": {"checkov": {"skip": ROLE_SKIPS[spec.resource_type]}}}
+                if spec.resource_type in ROLE_SKIPS
+                else {}
+            ),
             "Properties": {
                 "Description": Sub(f"gapfill {spec.resource_type} provider in ${{AWS::StackName}}"),
                 "AssumeRolePolicyDocument": {
@@ -199,6 +249,7 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
         },
         spec.function_id: {
             "Type": "AWS::Serverless::Function",
+            "Metadata": {"checkov": {"skip": CHECKOV_SKIPS["AWS::Serverless::Function"]}},
             "Properties": {
                 "FunctionName": Sub(spec.function_name),
                 # Per function, not in Globals: SAM rewrites relative paths only in resources

@@ -8,6 +8,7 @@ waiting over to a re-invocation that will answer instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -410,9 +411,8 @@ def _wait(
     while isinstance(outcome, Pending):
         if deadline.operation_left() <= 0:
             waited = round(time.time() - deadline.started_at)
-            raise DeadlineExceededError(f"timed out after {waited}s waiting for {outcome.waiting_for}").with_id(
-                outcome.physical_id
-            )
+            message = f"timed out after {waited}s waiting for {outcome.waiting_for}"
+            raise DeadlineExceededError(message).with_id(outcome.physical_id)
         interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
         interval = min(interval, max(0.0, deadline.operation_left()))
         if responder is not None and responder.answered:
@@ -423,7 +423,8 @@ def _wait(
         if deadline.invocation_left() < interval + 1.0:
             _hand_over(outcome, deadline, continuation, event, context, replacing)
             return None
-        logger.info("waiting", extra={"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)})
+        waiting = {"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)}
+        logger.info("waiting", extra=waiting)
         time.sleep(interval)
         outcome = _check(provider, outcome)
     if outcome is None:
@@ -437,10 +438,8 @@ def _check(provider: Provider, pending: Pending) -> Result | Pending:
         return provider.check(pending)
     except Exception as exc:
         if not getattr(exc, "physical_id", None):
-            try:
+            with contextlib.suppress(AttributeError):
                 exc.physical_id = pending.physical_id  # type: ignore[attr-defined]
-            except AttributeError:
-                pass
         raise
 
 

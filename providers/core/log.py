@@ -79,3 +79,6 @@ logger = Logger(
 logger.addFilter(redactor)
 for _handler in logger.handlers:
     _handler.addFilter(redactor)
+# Lambda's runtime puts its own handler on the root logger; propagating would print every
+# line twice (and hand records to handlers the redactor does not guard).
+logging.getLogger(logger.name).propagate = False

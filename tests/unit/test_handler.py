@@ -59,7 +59,9 @@ def test_gapfill_provider_restricts_the_function_to_one_type(monkeypatch: pytest
         handler.resolve("Custom::ConnectUser")
 
 
-def test_generic_custom_resource_type_is_served_by_the_configured_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generic_custom_resource_type_is_served_by_the_configured_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("GAPFILL_PROVIDER", "Custom::ConnectUser")
     assert handler._schema_type("AWS::CloudFormation::CustomResource") == "Custom::ConnectUser"
 
@@ -79,7 +81,11 @@ def test_broken_core_import_still_sends_one_failed(tmp_path: Path) -> None:
             h.lambda_handler(json.loads(sys.argv[1]), None)
             """
         )
-        env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "GAPFILL_ALLOW_LOCAL_RESPONSE_URL": "1"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}",
+            "GAPFILL_ALLOW_LOCAL_RESPONSE_URL": "1",
+        }
         subprocess.run([sys.executable, "-c", script, json.dumps(event)], check=True, env=env, cwd=tmp_path)
         puts = cfn.server.wait_for("emergency", 5)
     assert len(puts) == 1

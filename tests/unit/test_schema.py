@@ -76,7 +76,9 @@ def test_create_only_changes() -> None:
 
 
 def test_one_of_branches_coerce_to_the_branch_that_fits() -> None:
-    doc: dict[str, Any] = {"oneOf": [{"type": "integer"}, {"type": "object", "properties": {"A": {"type": "boolean"}}}]}
+    doc: dict[str, Any] = {
+        "oneOf": [{"type": "integer"}, {"type": "object", "properties": {"A": {"type": "boolean"}}}]
+    }
     assert coerce("5", doc, doc) == 5
     assert coerce({"A": "false"}, doc, doc) == {"A": False}
 
