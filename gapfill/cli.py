@@ -30,6 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time (it is replaced by test capture)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _logs_to_stderr() -> None:
     """Provider logs go to stderr so that what a command prints on stdout can be piped."""
     import logging
@@ -37,8 +47,8 @@ def _logs_to_stderr() -> None:
     from providers.core.log import logger
 
     for handler in logging.getLogger(logger.name).handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.stream = sys.stderr  # not setStream: that flushes the old stream, which may be closed
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler.stream, _CurrentStderr):
+            handler.stream = _CurrentStderr()  # not setStream: that flushes the old stream, maybe closed
 
 
 def main(argv: Sequence[str] | None = None) -> int:

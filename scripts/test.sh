@@ -8,7 +8,8 @@ echo "== ruff"; ruff check . && ruff format --check .
 echo "== mypy"; mypy
 echo "== pytest"
 set +e
-python -m pytest "$@"
+# Most tests wait on the emulator or a browser rather than the CPU: three workers on two cores.
+python -m pytest -n "${PYTEST_WORKERS:-3}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
