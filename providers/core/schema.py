@@ -107,7 +107,10 @@ class ResourceSchema:
         schema: dict[str, Any] = {
             "type": "object",
             "properties": props,
-            "additionalProperties": False,
+            # Every gapfill schema says false (an unknown property is a typo to report); the
+            # document's own value is honoured so that the contract suite can show what a
+            # lax schema lets through.
+            "additionalProperties": self.document.get("additionalProperties", False),
             "definitions": self.document.get("definitions", {}),
         }
         for key in ("required", "allOf", "anyOf", "oneOf", "dependencies", "dependentRequired"):
