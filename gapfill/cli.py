@@ -47,7 +47,8 @@ def _logs_to_stderr() -> None:
     from providers.core.log import logger
 
     for handler in logging.getLogger(logger.name).handlers:
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler.stream, _CurrentStderr):
+        # Only the handler powertools made for stdout; handlers others attached stay as they are.
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.__stdout__):
             handler.stream = _CurrentStderr()  # not setStream: that flushes the old stream, maybe closed
 
 
