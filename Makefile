@@ -2,12 +2,15 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint typecheck pytest bench clean
+.PHONY: setup setup-python demo test lint typecheck pytest bench clean
 
 setup:
 	bash scripts/setup.sh
 
-demo: setup
+setup-python:
+	bash scripts/setup.sh python
+
+demo: setup-python
 	$(VENV)/bin/gapfill deploy --local --rehearse
 
 test: setup
@@ -22,7 +25,7 @@ typecheck:
 pytest:
 	$(PY) -m pytest
 
-bench: setup
+bench: setup-python
 	$(PY) benchmarks/run.py
 
 clean:

@@ -4,6 +4,7 @@
 #  - node_modules with amazon-connect-streams (served locally to the browser test)
 #  - Debian chromium for the browser test (when running as root and it is missing)
 #  - separate virtual environments for tools that pin conflicting versions (scripts/tool-venvs.sh)
+# `setup.sh python` stops after the Python environment (all the local main job needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+[ "${1:-all}" = "python" ] && exit 0
 
 if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
   if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
