@@ -82,6 +82,8 @@ class _Responder:
         self.deadline = deadline
         self._lock = threading.Lock()
         self.answered = False
+        #: The physical id of what the operation has made so far (from a Pending), if any.
+        self.made: str | None = None
 
     def claim(self) -> bool:
         with self._lock:
@@ -274,6 +276,8 @@ def _serve(
     total = min(provider_cls.max_wait_seconds, (request.service_timeout or 3600.0) - 5.0)
     deadline = Deadline.from_context(context, started_at=started_at, total_seconds=max(1.0, total))
     responder.deadline = deadline
+    if continuation is not None:
+        responder.made = continuation.pending.physical_id
     watchdog = _start_watchdog(responder, event, request, deadline, started)
     try:
         _operate(request, schema, provider_cls, continuation, deadline, responder, event, context, started)
@@ -282,7 +286,11 @@ def _serve(
 
 
 def _start_watchdog(
-    responder: _Responder, event: Mapping[str, Any], request: Request, deadline: Deadline, started: float
+    responder: _Responder,
+    event: Mapping[str, Any],
+    request: Request,
+    deadline: Deadline,
+    started: float,
 ) -> threading.Timer:
     """Answer FAILED just before the Lambda deadline if the work is still stuck in a call."""
     delay = max(0.1, deadline.invocation_end - time.time() - max(1.0, deadline.reserve / 2))
@@ -293,7 +301,12 @@ def _start_watchdog(
             "gapfill: the provider did not finish before the Lambda deadline; "
             "answered FAILED so that the stack does not hang"
         )
-        responder.answer(_failed(event, reason, _failure_id(request, None)), started)
+        # Whatever a Create already made (a Pending's id) is reported so that it is cleaned up.
+        pid = _failure_id(request, None)
+        made = responder.made
+        if request.request_type == "Create" and made and not ids.is_failed_create_id(made):
+            pid = made
+        responder.answer(_failed(event, reason, pid), started)
 
     timer = threading.Timer(delay, fire)
     timer.daemon = True
@@ -409,6 +422,8 @@ def _wait(
     if continuation is not None and isinstance(outcome, Pending):
         outcome = _check(provider, outcome)
     while isinstance(outcome, Pending):
+        if responder is not None:
+            responder.made = outcome.physical_id
         if deadline.operation_left() <= 0:
             waited = round(time.time() - deadline.started_at)
             message = f"timed out after {waited}s waiting for {outcome.waiting_for}"

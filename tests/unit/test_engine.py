@@ -304,3 +304,20 @@ def test_replacement_create_knows_it_is_replacing(runner: Any) -> None:
     cfn.create(TYPE, {"Name": "a"})
     cfn.update(TYPE, "rec-a", {"Name": "b"}, {"Name": "a"})
     assert Recorder.seen == [("create", False, {}), ("create", True, {"Name": "a", "Size": 1})]
+
+
+class HangsWhileWaiting(Thing):
+    """Made something, then hangs in a later poll (a stuck AWS call)."""
+
+    def check(self, pending: Pending) -> Result | Pending:
+        time.sleep(30)
+        return pending
+
+
+def test_a_hang_after_something_was_made_reports_that_id_for_cleanup(runner: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(time, "sleep", _interruptible_sleep)
+    cfn = runner(HangsWhileWaiting, function_timeout=2.0)
+    answer = cfn.create(TYPE, {"Name": "stuck", "Delay": 60})
+    body = assert_one_valid_response(answer, "FAILED")
+    assert "Lambda deadline" in body["Reason"]
+    assert body["PhysicalResourceId"].startswith("thing-stuck"), "CloudFormation must be able to delete it"
