@@ -1,10 +1,17 @@
-"""The providers' Lambda zip, built without Docker and byte-for-byte reproducible.
+"""The Lambda zips, built without Docker and byte-for-byte reproducible.
 
-Contents: ``providers/`` and ``schemas/`` from the tree, plus the runtime dependencies
-pinned in ``packaging/requirements.txt`` installed from wheels for the Lambda platform
-(``manylinux2014_<arch>``, CPython 3.12). Wheels are the only way to get compiled
+The providers' zip: ``providers/`` and ``schemas/`` from the tree, plus the runtime
+dependencies pinned in ``packaging/requirements.txt`` installed from wheels for the Lambda
+platform (``manylinux2014_<arch>``, CPython 3.12). Wheels are the only way to get compiled
 dependencies such as ``rpds-py`` right for arm64 on an x86 laptop; they are cached under
 ``build/wheels/`` so a second build needs no network.
+
+One zip per runtime function (``functions/<name>/``, see :data:`FUNCTIONS`), written to
+``<output>/functions/<name>.zip``: the function's package, the ``providers`` modules it
+imports (followed through the import graph, so the agent-directory function carries the
+directory sync but not the custom-resource engine or jsonschema), and only the pinned
+dependencies it declares. The build fails when the code imports something the zip would
+not hold, rather than the function failing at its first invocation.
 
 Reproducible means two builds of the same tree give the same bytes (and so the same S3
 key and no spurious Lambda code update): entries sorted, timestamps fixed at 1980-01-01,
@@ -14,6 +21,7 @@ and installer names) left out.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -51,6 +59,16 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644 << 16
 #: pip's per-install bookkeeping: not needed at run time, and not reproducible.
 _DIST_INFO_DROP = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+
+
+#: Top-level packages of the tree that may ship inside a function zip, and those that never do.
+FIRST_PARTY = ("functions", "providers")
+NEVER_SHIPPED = ("gapfill", "tests", "benchmarks", "packaging")
+#: Import names of the distributions the Lambda runtime provides (see RUNTIME_PROVIDED).
+RUNTIME_MODULES = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"})
+#: Data a module reads at run time: shipped whenever the module is.
+MODULE_DATA = {"providers.core.schema": "schemas"}
+FUNCTIONS_DIR = "functions"
 
 
 class BuildError(Exception):
@@ -215,14 +233,20 @@ def _walk(base: Path, prefix: str = "") -> Iterator[tuple[str, Path]]:
             yield prefix + relative.as_posix(), path
 
 
-def collect(root: Path, site: Path) -> dict[str, Path]:
-    """Every archive entry: the tree's ``providers/`` and ``schemas/``, then the site."""
+def site_entries(site: Path) -> dict[str, Path]:
+    """Archive entries of an installed ``pip --target`` site."""
     entries: dict[str, Path] = {}
     for name, path in _walk(site):
         top = name.split("/", 1)[0]
         if top == "bin":  # console scripts: carry the build machine's interpreter path
             continue
         entries[name] = path
+    return entries
+
+
+def collect(root: Path, site: Path) -> dict[str, Path]:
+    """Every archive entry: the tree's ``providers/`` and ``schemas/``, then the site."""
+    entries = site_entries(site)
     for package in ("providers", "schemas"):
         source = root / package
         if not source.is_dir():
@@ -314,3 +338,264 @@ def check_limits(zipped: int, unzipped: int) -> None:
 def zip_names(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
         return archive.namelist()
+
+
+# -- runtime functions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A runtime function of the stacks: where its code starts and what it may depend on."""
+
+    name: str
+    #: The Lambda ``Handler`` the templates name; its module is where the import graph starts.
+    handler: str
+    #: Distributions (pinned in packaging/requirements.txt) installed into the zip.
+    requirements: tuple[str, ...]
+
+    @property
+    def package(self) -> str:
+        return f"{FUNCTIONS_DIR}.{self.name}"
+
+    @property
+    def zip_name(self) -> str:
+        return f"{self.name}.zip"
+
+
+#: Every runtime function the stacks deploy (templates/chat.yaml, templates/connect.yaml).
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "chat_usage",
+        "functions.chat_usage.handler.lambda_handler",
+        ("aws-lambda-powertools", "typing-extensions"),
+    ),
+    FunctionSpec(
+        "agent_directory",
+        "functions.agent_directory.handler.lambda_handler",
+        ("aws-lambda-powertools", "typing-extensions"),
+    ),
+)
+
+
+def function_spec(name: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise BuildError(f"unknown function '{name}' (choose {', '.join(s.name for s in FUNCTIONS)})")
+
+
+def module_file(root: Path, dotted: str) -> Path | None:
+    """The file that defines module ``dotted`` in the tree (package ``__init__`` or module)."""
+    base = root.joinpath(*dotted.split("."))
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    return None
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(root: Path, path: Path) -> tuple[set[str], set[str]]:
+    """(modules that must exist, modules that exist only if ``from x import name`` named one).
+
+    Every import statement counts, including those inside functions: a lazy import runs in
+    Lambda too.
+    """
+    module = _module_name(root, path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    required: set[str] = set()
+    maybe: set[str] = set()
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise BuildError(f"{path.relative_to(root)}: {exc}") from exc
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            required.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package.split(".") if package else []
+                if node.level - 1 > len(anchor):
+                    raise BuildError(f"{path.relative_to(root)}: relative import beyond the tree")
+                base_parts = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*base_parts, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            required.add(base)
+            maybe.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    required.discard("__future__")
+    return required, maybe
+
+
+def code_closure(root: Path, start: list[str]) -> tuple[dict[str, Path], set[str]]:
+    """Tree files reachable by import from the ``start`` modules, and the third-party
+    top-level names they import. Importing ``a.b.c`` runs ``a`` and ``a.b`` first, so their
+    ``__init__`` files are reachable too."""
+    files: dict[str, Path] = {}
+    third_party: set[str] = set()
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        dotted = todo.pop()
+        if dotted in seen:
+            continue
+        seen.add(dotted)
+        top = dotted.split(".", 1)[0]
+        if top in NEVER_SHIPPED:
+            raise BuildError(f"runtime code imports {dotted}, which never ships to Lambda")
+        if top not in FIRST_PARTY:
+            third_party.add(top)
+            continue
+        parts = dotted.split(".")
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            path = module_file(root, name)
+            if path is None:
+                raise BuildError(f"module {name} is imported but is not in the tree")
+            entry = path.relative_to(root).as_posix()
+            if entry in files:
+                continue
+            files[entry] = path
+            required, maybe = imports_of(root, path)
+            todo.extend(required)
+            todo.extend(m for m in maybe if m.split(".", 1)[0] in FIRST_PARTY and module_file(root, m))
+            data = MODULE_DATA.get(name)
+            if data:
+                for data_name, data_path in _walk(root / data, f"{data}/"):
+                    files[data_name] = data_path
+    return files, third_party
+
+
+def function_sources(root: Path, spec: FunctionSpec) -> tuple[dict[str, Path], set[str]]:
+    """The tree's part of a function zip: its whole package (data files included), plus
+    every tree module reachable from any of its modules."""
+    package_dir = root.joinpath(*spec.package.split("."))
+    if not package_dir.is_dir():
+        raise BuildError(f"{package_dir} is missing")
+    handler_module = spec.handler.rpartition(".")[0]
+    if module_file(root, handler_module) is None:
+        raise BuildError(f"{spec.name}: handler module {handler_module} is not in the tree")
+    entries = dict(_walk(package_dir, f"{package_dir.relative_to(root).as_posix()}/"))
+    start = [_module_name(root, path) for name, path in entries.items() if name.endswith(".py")]
+    code, third_party = code_closure(root, [handler_module, *start])
+    entries.update(code)
+    return entries, third_party
+
+
+def _top_level_names(site: Path) -> set[str]:
+    names = set()
+    for path in site.iterdir():
+        if path.name.endswith((".dist-info", ".data")) or path.name in ("bin", "__pycache__"):
+            continue
+        names.add(path.stem if path.suffix in (".py", ".so", ".pth") else path.name)
+    return names
+
+
+def _unconditional_requirements(site: Path) -> dict[str, list[str]]:
+    """``{distribution: [required distributions]}`` from the installed wheels' metadata,
+    leaving out extras and environment-marked requirements."""
+    needs: dict[str, list[str]] = {}
+    for metadata in sorted(site.glob("*.dist-info/METADATA")):
+        name = ""
+        wanted: list[str] = []
+        for line in metadata.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                break  # the body (long description) starts after the first blank line
+            if line.startswith("Name:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("Requires-Dist:"):
+                requirement = line.split(":", 1)[1].strip()
+                if ";" in requirement:
+                    continue
+                match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+                if match:
+                    wanted.append(match.group(0))
+        needs[name] = wanted
+    return needs
+
+
+def check_function_site(spec: FunctionSpec, site: Path, third_party: set[str]) -> None:
+    """Fail the build when the code imports, or a shipped wheel requires, what the zip lacks."""
+    available = _top_level_names(site) | RUNTIME_MODULES | set(sys.stdlib_module_names)
+    missing = sorted(third_party - available)
+    if missing:
+        raise BuildError(
+            f"{spec.name}: the code imports {', '.join(missing)}, which is neither in the Lambda "
+            "runtime nor among the function's requirements"
+        )
+    installed = {_normalise(n) for n in _unconditional_requirements(site)}
+    for distribution, wanted in _unconditional_requirements(site).items():
+        lacking = sorted(w for w in wanted if _normalise(w) not in installed | RUNTIME_PROVIDED)
+        if lacking:
+            raise BuildError(
+                f"{spec.name}: {distribution} requires {', '.join(lacking)}; add it to the function's "
+                "requirements (and pin it in packaging/requirements.txt)"
+            )
+
+
+def _select_pins(pins: list[Pin], spec: FunctionSpec) -> list[Pin]:
+    by_name = {_normalise(p.name): p for p in pins}
+    chosen = []
+    for requirement in spec.requirements:
+        pin = by_name.get(_normalise(requirement))
+        if pin is None:
+            raise BuildError(f"{spec.name}: requirement {requirement} is not pinned in requirements.txt")
+        chosen.append(pin)
+    return chosen
+
+
+def build_functions(
+    *,
+    root: Path = REPO,
+    output_dir: Path = DEFAULT_OUTPUT,
+    arch: str = "arm64",
+    cache: Path = DEFAULT_CACHE,
+    requirements: Path | None = None,
+    python_version: str = PYTHON_VERSION,
+    names: tuple[str, ...] | None = None,
+) -> list[BuildResult]:
+    """Build ``<output_dir>/functions/<name>.zip`` (and ``<name>.json``) for each function."""
+    if arch not in PLATFORMS:
+        raise BuildError(f"unknown architecture '{arch}' (choose {', '.join(PLATFORMS)})")
+    specs = [function_spec(n) for n in names] if names is not None else list(FUNCTIONS)
+    pins = read_pins(requirements or root / "packaging" / "requirements.txt")
+    chosen = {spec.name: _select_pins(pins, spec) for spec in specs}
+    wanted = {pin for spec_pins in chosen.values() for pin in spec_pins}
+    wheels = ensure_wheels(sorted(wanted, key=lambda p: p.name), arch, cache, python_version)
+    folder = output_dir / FUNCTIONS_DIR
+    results = []
+    for spec in specs:
+        sources, third_party = function_sources(root, spec)
+        with tempfile.TemporaryDirectory(prefix="site-", dir=cache) as tmp:
+            site = Path(tmp)
+            if chosen[spec.name]:
+                install_site(chosen[spec.name], wheels, site, arch, python_version)
+            check_function_site(spec, site, third_party)
+            entries = site_entries(site)
+            for name, path in sources.items():
+                if name in entries:
+                    raise BuildError(f"{name} is both in the tree and in a dependency")
+                entries[name] = path
+            destination = folder / spec.zip_name
+            unzipped, groups = write_zip(entries, destination)
+        data = destination.read_bytes()
+        result = BuildResult(
+            path=destination,
+            arch=arch,
+            sha256=hashlib.sha256(data).hexdigest(),
+            zipped_bytes=len(data),
+            unzipped_bytes=unzipped,
+            files=len(entries),
+            groups=groups,
+        )
+        check_limits(result.zipped_bytes, result.unzipped_bytes)
+        manifest = {**result.manifest(), "handler": spec.handler}
+        (folder / f"{spec.name}.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        results.append(result)
+    return results

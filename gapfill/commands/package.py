@@ -1,8 +1,13 @@
-"""``gapfill package``: build the providers' Lambda zip without Docker.
+"""``gapfill package``: build the Lambda zips without Docker.
 
-Writes ``build/lambda/gapfill-providers.zip`` (the CodeUri of packaging/template.yaml) and a
-JSON manifest beside it, prints a size summary, and fails when a Lambda limit would be
-broken. Two builds of the same tree are byte-identical.
+Writes ``build/lambda/gapfill-providers.zip`` (the CodeUri of packaging/template.yaml) and
+one zip per runtime function the stacks deploy, ``build/lambda/functions/<name>.zip``
+(chat_usage, agent_directory), each with a JSON manifest beside it; prints a size summary
+per zip, and fails when a Lambda limit would be broken or a function imports something its
+zip would not hold. Two builds of the same tree are byte-identical.
+
+``--providers`` or ``--functions`` builds only that part; without either, everything the
+stacks need is built.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from gapfill.build import zipbuild
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "package",
-        help="build the providers' reproducible Lambda zip (no Docker needed)",
+        help="build the providers' and the runtime functions' reproducible Lambda zips (no Docker needed)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -42,6 +47,13 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="wheel cache (default: build/wheels); a warm cache needs no network",
     )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--providers", action="store_true", help="build only the providers' zip")
+    which.add_argument(
+        "--functions",
+        action="store_true",
+        help="build only the runtime functions' zips (build/lambda/functions/)",
+    )
     parser.add_argument(
         "--python-version",
         default=zipbuild.PYTHON_VERSION,
@@ -51,12 +63,22 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    results: list[zipbuild.BuildResult] = []
+    options = {
+        "output_dir": args.output,
+        "arch": args.arch,
+        "cache": args.cache,
+        "python_version": args.python_version,
+    }
     try:
-        result = zipbuild.build(
-            output_dir=args.output, arch=args.arch, cache=args.cache, python_version=args.python_version
-        )
+        if not getattr(args, "functions", False):
+            results.append(zipbuild.build(**options))
+        if not getattr(args, "providers", False):
+            results.extend(zipbuild.build_functions(**options))
     except zipbuild.BuildError as exc:
+        for result in results:
+            print(result.summary())
         print(f"gapfill package: {exc}", file=sys.stderr)
         return 1
-    print(result.summary())
+    print("\n\n".join(result.summary() for result in results))
     return 0

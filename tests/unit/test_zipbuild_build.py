@@ -1,5 +1,6 @@
 """A real `gapfill package` build for arm64 (wheels from the cache under build/wheels, fetched
-once): contents, platform of the compiled wheel, manifest, summary, reproducibility."""
+once): contents, platform of the compiled wheel, manifest, summary, reproducibility; the same
+for the runtime functions' zips."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from gapfill.cli import build_parser
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A frozen copy of the sources the zip is made of (others edit the checkout meanwhile)."""
     root = tmp_path_factory.mktemp("tree")
-    for part in ("providers", "schemas"):
+    for part in ("providers", "schemas", "functions"):
         shutil.copytree(zipbuild.REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "packaging").mkdir()
     shutil.copy2(zipbuild.REQUIREMENTS, root / "packaging" / "requirements.txt")
@@ -85,11 +86,70 @@ def run_cli(argv: list[str]) -> int:
 
 
 def test_gapfill_package_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without flags: everything the stacks need, the providers' zip and every function zip."""
     assert run_cli(["package", "--output", str(tmp_path), "--arch", "arm64"]) == 0
     out = capsys.readouterr().out
     assert str(tmp_path / zipbuild.ZIP_NAME) in out
     assert "zipped" in out
     assert (tmp_path / zipbuild.ZIP_NAME).exists()
+    for spec in zipbuild.FUNCTIONS:
+        assert str(tmp_path / "functions" / spec.zip_name) in out
+        assert (tmp_path / "functions" / spec.zip_name).exists()
+
+
+def test_gapfill_package_functions_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["package", "--output", str(tmp_path), "--functions"]) == 0
+    out = capsys.readouterr().out
+    assert not (tmp_path / zipbuild.ZIP_NAME).exists()
+    assert sorted(p.name for p in (tmp_path / "functions").glob("*.zip")) == sorted(
+        spec.zip_name for spec in zipbuild.FUNCTIONS
+    )
+    assert out.count("of the direct-upload limit") == len(zipbuild.FUNCTIONS)
+
+
+@pytest.fixture(scope="module")
+def function_zips(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, zipbuild.BuildResult]:
+    results = zipbuild.build_functions(root=tree, output_dir=tmp_path_factory.mktemp("fn"), arch="arm64")
+    return {result.path.stem: result for result in results}
+
+
+def test_function_zips_hold_their_code_and_declared_dependencies_only(
+    function_zips: dict[str, zipbuild.BuildResult],
+) -> None:
+    assert set(function_zips) == {spec.name for spec in zipbuild.FUNCTIONS}
+    for name, result in function_zips.items():
+        assert result.path.parent.name == "functions"
+        names = zipbuild.zip_names(result.path)
+        assert "functions/__init__.py" in names
+        assert f"functions/{name}/handler.py" in names
+        tops = {n.split("/", 1)[0] for n in names}
+        assert {"aws_lambda_powertools", "typing_extensions.py"} <= tops
+        assert not tops & {"jsonschema", "rpds", "referencing", "attr", "schemas", "boto3", "botocore"}
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.endswith("/RECORD")]
+        assert not [
+            n
+            for n in names
+            if n.startswith("functions/")
+            and not n.startswith(f"functions/{name}/")
+            and n != "functions/__init__.py"
+        ]
+        manifest = json.loads((result.path.parent / f"{name}.json").read_text())
+        assert manifest["sha256"] == result.sha256
+        assert manifest["handler"] == zipbuild.function_spec(name).handler
+        assert "aws_lambda_powertools/" in result.summary()
+    chat = zipbuild.zip_names(function_zips["chat_usage"].path)
+    assert not [n for n in chat if n.startswith("providers/")]
+    directory = zipbuild.zip_names(function_zips["agent_directory"].path)
+    assert "providers/connect/sync.py" in directory
+    assert "providers/core/engine.py" not in directory
+
+
+def test_function_zips_are_reproducible(
+    function_zips: dict[str, zipbuild.BuildResult], tree: Path, tmp_path: Path
+) -> None:
+    again = zipbuild.build_functions(root=tree, output_dir=tmp_path, arch="arm64")
+    for result in again:
+        assert result.path.read_bytes() == function_zips[result.path.stem].path.read_bytes()
 
 
 def test_gapfill_package_reports_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
