@@ -1,10 +1,13 @@
 """``gapfill deploy``: deploy the providers stack, then the stack templates.
 
-Real account (default): builds the providers' zip, uploads it and the templates (nested
-ones included) to a deployment bucket, and creates or updates the providers stack and then
-the root template through change sets, printing stack events as they happen and the reason
-of the first failure. It refuses to run without an explicit target: ``--region`` and
-``--account-id`` are required and the credentials must belong to that account.
+Real account (default): builds the providers' zip and the runtime functions' zips, uploads
+them and the templates (nested ones included) to a deployment bucket, passes the functions'
+code location to the root template (FunctionCodeBucket, FunctionCodeKey,
+AgentDirectoryFunctionCodeKey, unless the parameter file sets them), and creates or updates
+the providers stack and then the root template through change sets, printing stack events
+as they happen and the reason of the first failure. It refuses to run without an explicit
+target: ``--region`` and ``--account-id`` are required and the credentials must belong to
+that account.
 
   gapfill deploy --region eu-west-2 --account-id 123456789012 \\
       --parameters templates/parameters/prod.json
@@ -75,6 +78,7 @@ def register(sub: Any) -> None:
     which.add_argument("--providers-only", action="store_true", help="deploy only the providers stack")
     which.add_argument("--skip-providers", action="store_true", help="deploy only the root template")
     parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--build-dir", type=Path, default=None, help=argparse.SUPPRESS)  # for tests
     parser.set_defaults(func=run)
 
 
@@ -119,12 +123,13 @@ def check_real_target(args: argparse.Namespace) -> str | None:
 def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
     """The whole sequence against whatever ``deployer.session`` points at."""
     from gapfill.build import zipbuild
-    from gapfill.deploy import params
+    from gapfill.deploy import functions, params
     from gapfill.deploy.artifacts import PackageError, Packager
     from gapfill.deploy.runner import DeployError, default_bucket
     from gapfill.local.template import load
 
     tags = {"gapfill:deployed-by": "gapfill deploy"}
+    build_dir = getattr(args, "build_dir", None) or zipbuild.DEFAULT_OUTPUT
     try:
         account = deployer.verify_identity(args.account_id)
         bucket = args.deployment_bucket or default_bucket(account, args.region)
@@ -132,18 +137,25 @@ def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
 
         root_values: dict[str, str] = {}
         template_path = args.template or DEFAULT_TEMPLATE
+        function_packager = Packager(bucket, args.region, prefix=functions.PREFIX)
         if not args.providers_only:
-            # Read and check everything before changing anything.
+            # Read, check and build everything before changing anything.
             template = load(template_path)
             given = params.load(args.parameters)
-            root_values = params.fit(
-                template,
-                given,
-                {"ProvidersStackName": args.providers_stack, "DeploymentBucket": bucket},
-            )
+            fill = {"ProvidersStackName": args.providers_stack, "DeploymentBucket": bucket}
+            function_plan = functions.plan(template, given, bucket)
+            zips: dict[str, Path] = {}
+            if function_plan.function_names:
+                for result in zipbuild.build_functions(
+                    output_dir=build_dir, arch=functions.FUNCTION_ARCH, names=function_plan.function_names
+                ):
+                    deployer.out(result.summary())
+                    zips[result.path.stem] = result.path
+            fill.update(functions.fill(function_plan, function_packager, zips))
+            root_values = params.fit(template, given, fill)
 
         if not args.skip_providers:
-            result = zipbuild.build(arch=args.arch)
+            result = zipbuild.build(output_dir=build_dir, arch=args.arch)
             deployer.out(result.summary())
             packager = Packager(bucket, args.region, prefix="gapfill/providers")
             url = packager.package_and_add(PROVIDERS_TEMPLATE)
@@ -158,6 +170,7 @@ def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
                 return 1
 
         if not args.providers_only:
+            deployer.upload(function_packager)
             packager = Packager(bucket, args.region, prefix=f"gapfill/stacks/{args.stack_name}")
             url = packager.package_and_add(template_path)
             deployer.upload(packager)

@@ -73,6 +73,10 @@ class Packager:
         self.sources[key] = str(source)
         return key
 
+    def add_file(self, path: Path) -> str:
+        """Add a built artefact (a function zip) as it is; returns its content-addressed key."""
+        return self._add(path.read_bytes(), path.suffix.lstrip(".") or "bin", path)
+
     def package(self, path: Path) -> dict[str, Any]:
         """Rewrite ``path`` (and everything below it) to S3 locations; returns the template."""
         return self._package(path.resolve(), ())

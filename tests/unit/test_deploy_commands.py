@@ -429,6 +429,145 @@ def test_project_root_template_packages_and_its_parameter_files_fit() -> None:
             "https://b.s3.eu-west-2.amazonaws.com/gapfill/stacks/"
         )
     template = load(root)
+    from gapfill.deploy import functions
+
     for name in ("dev.json", "prod.json"):
-        values = params.fit(template, params.load(REPO / "templates" / "parameters" / name), {})
+        given = params.load(REPO / "templates" / "parameters" / name)
+        values = params.fit(template, given, {})
         assert values
+        # The committed files leave the functions' code to `gapfill deploy`, which fills it all.
+        plan = functions.plan(template, given, "b")
+        assert plan.bucket == "b"
+        assert set(plan.keys) == set(functions.KEY_PARAMETERS)
+
+
+# -- the runtime functions' code ------------------------------------------------------------------
+
+FUNCTION_PARAMETERS = (
+    "  FunctionCodeBucket: {Type: String, Default: ''}\n"
+    "  FunctionCodeKey: {Type: String, Default: functions/chat_usage.zip}\n"
+    "  AgentDirectoryFunctionCodeKey: {Type: String, Default: functions/agent_directory.zip}\n"
+)
+
+
+def test_function_plan_fills_only_what_the_user_left_out() -> None:
+    from gapfill.deploy import functions
+
+    template = {
+        "Parameters": {
+            "FunctionCodeBucket": {"Default": ""},
+            "FunctionCodeKey": {},
+            "AgentDirectoryFunctionCodeKey": {},
+        }
+    }
+    everything = functions.plan(template, {}, "deploy-bucket")
+    assert everything.bucket == "deploy-bucket"
+    assert everything.keys == {
+        "FunctionCodeKey": "chat_usage",
+        "AgentDirectoryFunctionCodeKey": "agent_directory",
+    }
+    assert everything.function_names == ("agent_directory", "chat_usage")
+    one_given = functions.plan(template, {"FunctionCodeKey": "mine.zip"}, "deploy-bucket")
+    assert one_given.keys == {"AgentDirectoryFunctionCodeKey": "agent_directory"}
+    # The user's own bucket: their code, nothing built or filled.
+    assert (
+        functions.plan(template, {"FunctionCodeBucket": "theirs"}, "deploy-bucket")
+        == functions.FunctionPlan()
+    )
+    # A template without the parameters (the qr-upload stack, a test template) gets nothing.
+    assert functions.plan({"Parameters": {"Env": {}}}, {}, "deploy-bucket") == functions.FunctionPlan()
+
+
+def test_function_zips_get_content_addressed_keys(tmp_path: Path) -> None:
+    from gapfill.deploy import functions
+
+    first, second = tmp_path / "chat_usage.zip", tmp_path / "agent_directory.zip"
+    first.write_bytes(b"zip one")
+    second.write_bytes(b"zip two")
+    chosen = functions.plan({"Parameters": {"FunctionCodeBucket": {}, "FunctionCodeKey": {}}}, {}, "b")
+    packager = Packager("b", "us-east-1", prefix=functions.PREFIX)
+    values = functions.fill(chosen, packager, {"chat_usage": first, "agent_directory": second})
+    import hashlib
+
+    key = f"gapfill/functions/{hashlib.sha256(b'zip one').hexdigest()}.zip"
+    assert values == {"FunctionCodeBucket": "b", "FunctionCodeKey": key}
+    assert packager.uploads == {key: b"zip one"}
+    with pytest.raises(ValueError, match="bucket"):
+        functions.fill(chosen, Packager("other", "us-east-1"), {"chat_usage": first})
+
+
+def function_args(
+    tmp_path: Path, given: dict[str, str] | None = None, **overrides: Any
+) -> argparse.Namespace:
+    args = real_args(tmp_path, build_dir=tmp_path / "build", **overrides)
+    root = Path(args.template)
+    root.write_text(root.read_text().replace("Parameters:\n", "Parameters:\n" + FUNCTION_PARAMETERS, 1))
+    (tmp_path / "p.json").write_text(json.dumps({"Env": "dev", **(given or {})}))
+    return args
+
+
+def stack_parameters(aws: Callable[[str], Any], name: str) -> dict[str, str]:
+    stack = aws("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+
+
+def test_deploy_uploads_the_function_zips_and_passes_their_keys(
+    emulator: Any, aws: Callable[[str], Any], tmp_path: Path
+) -> None:
+    import hashlib
+
+    from gapfill.commands.deploy import deploy_real
+
+    lines: list[str] = []
+    deployer = Deployer(session(), out=lines.append, poll_seconds=0.05)
+    args = function_args(tmp_path, stack_name="fn-deploy")
+    assert deploy_real(args, deployer) == 0, "\n".join(lines)
+    bucket = default_bucket(ACCOUNT, "us-east-1")
+    got = stack_parameters(aws, "fn-deploy")
+    assert got["FunctionCodeBucket"] == bucket
+    for parameter, name in (
+        ("FunctionCodeKey", "chat_usage"),
+        ("AgentDirectoryFunctionCodeKey", "agent_directory"),
+    ):
+        built = (tmp_path / "build" / "functions" / f"{name}.zip").read_bytes()
+        assert got[parameter] == f"gapfill/functions/{hashlib.sha256(built).hexdigest()}.zip"
+        body = aws("s3").get_object(Bucket=bucket, Key=got[parameter])["Body"].read()
+        assert body == built
+        with zipfile.ZipFile(BytesIO(body)) as archive:
+            assert f"functions/{name}/handler.py" in archive.namelist()
+    assert any("functions/chat_usage.zip" in line and "uploaded" in line for line in lines)
+
+    # Same code, same keys: nothing uploaded again, and the stack has nothing to change.
+    lines.clear()
+    assert deploy_real(function_args(tmp_path, stack_name="fn-deploy"), deployer) == 0
+    assert "stack fn-deploy: no changes" in lines
+    assert not any("uploaded" in line for line in lines)
+
+
+def test_deploy_leaves_the_users_function_code_alone(
+    emulator: Any, aws: Callable[[str], Any], tmp_path: Path
+) -> None:
+    from gapfill.commands.deploy import deploy_real
+
+    deployer = Deployer(session(), out=lambda _line: None, poll_seconds=0.05)
+    args = function_args(
+        tmp_path, {"FunctionCodeBucket": "their-code", "FunctionCodeKey": "c.zip"}, stack_name="fn-own"
+    )
+    assert deploy_real(args, deployer) == 0
+    assert not (tmp_path / "build" / "functions").exists(), "nothing is built for the user's own bucket"
+    assert stack_parameters(aws, "fn-own") == {
+        "Env": "dev",
+        "ProvidersStackName": "prov",
+        "FunctionCodeBucket": "their-code",
+        "FunctionCodeKey": "c.zip",
+        "AgentDirectoryFunctionCodeKey": "functions/agent_directory.zip",
+    }
+
+    # Only one key given: the other function is built and uploaded, the given key kept as is.
+    args = function_args(tmp_path, {"FunctionCodeKey": "pinned/chat.zip"}, stack_name="fn-mixed")
+    assert deploy_real(args, deployer) == 0
+    got = stack_parameters(aws, "fn-mixed")
+    assert got["FunctionCodeKey"] == "pinned/chat.zip"
+    assert got["FunctionCodeBucket"] == default_bucket(ACCOUNT, "us-east-1")
+    assert got["AgentDirectoryFunctionCodeKey"].startswith("gapfill/functions/")
+    assert not (tmp_path / "build" / "functions" / "chat_usage.zip").exists()
