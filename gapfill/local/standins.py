@@ -70,8 +70,12 @@ def _topic(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
 
 
 def _function(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """A placeholder function; its environment is the template's, so the wiring of what the
+    real function would be told (ids, owner tags, prefixes) can be read back and checked."""
     name = _name(stack, logical_id, props, "FunctionName", 64)
     lam = boto3.client("lambda")
+    variables = (props.get("Environment") or {}).get("Variables") or {}
+    environment = {"Variables": {str(k): str(v) for k, v in variables.items()}} if variables else {}
     try:
         arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     except lam.exceptions.ResourceNotFoundException:
@@ -81,6 +85,7 @@ def _function(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
             Role=_role_arn(),
             Handler="index.handler",
             Code={"ZipFile": _function_zip()},
+            **({"Environment": environment} if environment else {}),
         )["FunctionArn"]
     return StandIn(name, {"Arn": arn}, True)
 

@@ -38,6 +38,7 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
         ("Frontend", "Custom::HtmlPage"),
         ("Backend", "Custom::FirehoseEncryption"),
         ("Chat", "Custom::S3BucketNotification"),
+        ("Connect", "Custom::S3BucketNotification"),
     ]:
         assert (stack, resource_type) in created
     assert not deployment.failed, deployment.table()
@@ -52,9 +53,30 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     page = next(c for c in deployment.created if c.resource_type == "Custom::HtmlPage")
     body = aws("s3").get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"].read()
     assert b"initCCP" in body
-    notification = next(c for c in deployment.created if c.resource_type == "Custom::S3BucketNotification")
+    notification = next(c for c in deployment.created if c.logical_id == "TranscriptNotification")
     config = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
     assert config["LambdaFunctionConfigurations"]
+
+    # The agent-directory upload function: told the directory's own owner tag (so uploads and the
+    # stack manage the same users), notified for the CSVs of the directory key's folder only.
+    directory = next(c for c in deployment.created if c.logical_id == "AgentDirectory")
+    uploads = next(c for c in deployment.created if c.logical_id == "AgentDirectoryNotification")
+    function = deployment.stacks["Connect"].standins["AgentDirectoryFunction"]
+    env = aws("lambda").get_function_configuration(FunctionName=function.ref)["Environment"]["Variables"]
+    assert env["OWNER"] == directory.data["OwnerTag"]
+    assert env["INSTANCE_ID"] == instance.data["Id"]
+    assert env["DIRECTORY_PREFIX"] == "agents/"
+    directory_config = aws("s3").get_bucket_notification_configuration(
+        Bucket=uploads.properties["BucketName"]
+    )
+    [entry] = [
+        c
+        for c in directory_config["LambdaFunctionConfigurations"]
+        if c["LambdaFunctionArn"] == function.attributes["Arn"]
+    ]
+    assert entry["Events"] == ["s3:ObjectCreated:*"]
+    rules = {r["Name"].lower(): r["Value"] for r in entry["Filter"]["Key"]["FilterRules"]}
+    assert rules == {"prefix": "agents/", "suffix": ".csv"}
 
     deployment.rehearse_update()
     operations = [(r.operation, r.logical_id) for r in deployment.rows]
@@ -68,8 +90,9 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     assert not deployment.failed, deployment.table()
     with pytest.raises(aws("connect").exceptions.ResourceNotFoundException):
         aws("connect").describe_instance(InstanceId=instance.data["Id"])
-    after = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
-    assert not after.get("LambdaFunctionConfigurations")
+    for made in (notification, uploads):
+        after = aws("s3").get_bucket_notification_configuration(Bucket=made.properties["BucketName"])
+        assert not after.get("LambdaFunctionConfigurations"), made.logical_id
     table = deployment.table()
     assert "DELETE" in table
     assert "FAILED" not in table

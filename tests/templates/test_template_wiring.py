@@ -23,7 +23,16 @@ TEMPLATES = ROOT / "templates"
 STACKS = ("main", "connect", "frontend", "backend", "chat", "qr-upload")
 NESTED = {"Backend": "backend", "Connect": "connect", "Frontend": "frontend", "Chat": "chat"}
 #: What `gapfill deploy --local` resolves in Custom:: properties.
-LOCAL_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub", "Fn::ImportValue", "Fn::Join", "Fn::If"}
+LOCAL_INTRINSICS = {
+    "Ref",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::ImportValue",
+    "Fn::Join",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::If",
+}
 
 
 def load(name: str) -> dict[str, Any]:
