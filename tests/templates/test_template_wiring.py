@@ -321,3 +321,89 @@ def test_qr_upload_notification_has_no_cycle_and_the_required_settings() -> None
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     outputs = load("qr-upload")["Outputs"]
     assert all("Export" in o for k, o in outputs.items() if k != "UploadNotificationIds")
+
+
+def test_agent_directory_uploads_sync_the_same_users_as_the_stack() -> None:
+    resources = load("connect")["Resources"]
+    function = resources["AgentDirectoryFunction"]
+    props = function["Properties"]
+    assert props["Handler"] == "functions.agent_directory.handler.lambda_handler"
+    assert props["Code"] == {"S3Bucket": {"Ref": "FunctionCodeBucket"}, "S3Key": {"Ref": "FunctionCodeKey"}}
+    env = props["Environment"]["Variables"]
+    assert env["OWNER"] == {"Fn::GetAtt": ["AgentDirectory", "OwnerTag"]}
+    assert env["INSTANCE_ID"] == {"Fn::GetAtt": ["Instance", "Id"]}
+    folder = {"Fn::Select": [0, {"Fn::Split": ["/", {"Ref": "AgentDirectoryKey"}]}]}
+    assert env["DIRECTORY_PREFIX"] == {"Fn::Join": ["", [folder, "/"]]}
+    # The directory's defaults, so a CSV row without profiles gets the same ones either way.
+    directory = resources["AgentDirectory"]["Properties"]
+    assert env["DEFAULT_ROUTING_PROFILE"] == directory["DefaultRoutingProfile"]
+    assert env["DEFAULT_SECURITY_PROFILES"] == ";".join(directory["DefaultSecurityProfiles"])
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": "AgentDirectoryFunctionLogGroup"}
+    assert resources["AgentDirectoryFunctionLogGroup"]["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
+
+    notification = resources["AgentDirectoryNotification"]
+    assert "AgentDirectoryFunctionS3Permission" in notification["DependsOn"]
+    assert notification["Properties"]["BucketName"] == {"Ref": "AgentDirectoryBucket"}
+    [entry] = notification["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert entry["Function"] == {"Fn::GetAtt": ["AgentDirectoryFunction", "Arn"]}
+    assert entry["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": env["DIRECTORY_PREFIX"]},
+        {"Name": "suffix", "Value": ".csv"},
+    ]
+    permission = resources["AgentDirectoryFunctionS3Permission"]["Properties"]
+    assert permission["Principal"] == "s3.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    for logical in (
+        "AgentDirectoryFunctionLogGroup",
+        "AgentDirectoryFunctionRole",
+        "AgentDirectoryFunction",
+        "AgentDirectoryFunctionSelfInvoke",
+        "AgentDirectoryFunctionS3Permission",
+        "AgentDirectoryNotification",
+    ):
+        assert resources[logical]["Condition"] == "HasAgentDirectory", logical
+
+
+def test_agent_directory_function_role_is_scoped_to_its_instance_folder_and_secrets() -> None:
+    resources = load("connect")["Resources"]
+    [policy] = resources["AgentDirectoryFunctionRole"]["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    connect = statements["ManageUsersOfThisInstance"]
+    assert all(a.startswith("connect:") for a in connect["Action"])
+    assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in connect["Resource"]] == [
+        "instance/${Instance.Id}",
+        "instance/${Instance.Id}/*",
+    ]
+    secrets = statements["AgentPasswordSecrets"]
+    assert secrets["Resource"]["Fn::Sub"].endswith(":secret:gapfill/connect/${Instance.Id}/*")
+    read = statements["ReadDirectoryCsv"]
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"]["Fn::Sub"][0].endswith("${AgentDirectoryBucket}/${Folder}/*.csv")
+    assert statements["WriteUserMapping"]["Resource"]["Fn::Sub"][0].endswith("/${Folder}/*.mapping.json")
+    assert statements["OwnLogGroup"]["Resource"] == {"Fn::GetAtt": ["AgentDirectoryFunctionLogGroup", "Arn"]}
+    invoke = resources["AgentDirectoryFunctionSelfInvoke"]["Properties"]
+    assert invoke["Roles"] == [{"Ref": "AgentDirectoryFunctionRole"}]
+    [self_invoke] = invoke["PolicyDocument"]["Statement"]
+    assert self_invoke["Action"] == "lambda:InvokeFunction"
+    assert self_invoke["Resource"] == {"Fn::GetAtt": ["AgentDirectoryFunction", "Arn"]}
+
+
+def test_agent_directory_function_may_do_what_the_sync_does_and_no_more() -> None:
+    """The directory schema's create/update permissions are the calls the shared sync makes."""
+    resources = load("connect")["Resources"]
+    [policy] = resources["AgentDirectoryFunctionRole"]["Properties"]["Policies"]
+    granted = set()
+    for statement in policy["PolicyDocument"]["Statement"]:
+        actions = statement["Action"]
+        granted |= set(actions if isinstance(actions, list) else [actions])
+    granted.add(
+        resources["AgentDirectoryFunctionSelfInvoke"]["Properties"]["PolicyDocument"]["Statement"][0][
+            "Action"
+        ]
+    )
+    handlers = load_schema("Custom::ConnectUserDirectory").document["handlers"]
+    sync = set(handlers["create"]["permissions"]) | set(handlers["update"]["permissions"])
+    granted -= {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert granted == sync
