@@ -69,10 +69,10 @@ def python_312() -> Path:
 
 
 def snapshot(base: Path) -> Path:
-    """A copy of what the zip is built from, so both builds see the same tree even while
+    """A copy of what the zips are built from, so both builds see the same tree even while
     others edit the checkout."""
     root = base / "tree"
-    for part in ("providers", "schemas"):
+    for part in ("providers", "schemas", "functions"):
         shutil.copytree(zipbuild.REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "packaging").mkdir()
     shutil.copy2(zipbuild.REQUIREMENTS, root / "packaging" / "requirements.txt")
@@ -88,27 +88,38 @@ class Sandbox:
     origins: list[dict[str, str]]
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
-    base = tmp_path_factory.mktemp("zip-runs")
-    interpreter = python_312()
-    version = subprocess.run(
+def version_of(interpreter: Path) -> str:
+    """``3.12``: the wheels to build for, so that compiled ones import in ``interpreter``."""
+    return subprocess.run(
         [str(interpreter), "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    # x86_64 wheels: this host's platform, so the compiled ones (rpds-py) import here.
-    root = snapshot(base)
-    result = zipbuild.build(root=root, output_dir=base / "out", arch="x86_64", python_version=version)
-    venv = base / "venv"
-    subprocess.run([str(interpreter), "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
+
+
+def boto3_venv(interpreter: Path, where: Path) -> Path:
+    """A fresh virtual environment with only boto3 (what the Lambda runtime provides);
+    returns its python."""
+    subprocess.run([str(interpreter), "-m", "venv", str(where)], check=True)
+    python = where / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "boto3"],
         check=True,
         capture_output=True,
     )
+    return python
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    base = tmp_path_factory.mktemp("zip-runs")
+    interpreter = python_312()
+    version = version_of(interpreter)
+    # x86_64 wheels: this host's platform, so the compiled ones (rpds-py) import here.
+    root = snapshot(base)
+    result = zipbuild.build(root=root, output_dir=base / "out", arch="x86_64", python_version=version)
+    python = boto3_venv(interpreter, base / "venv")
     task = base / "task"
     with zipfile.ZipFile(result.path) as archive:
         archive.extractall(task)
