@@ -19,7 +19,7 @@ PROVIDERS: dict[str, str] = {
 
 
 def normalise_type(resource_type: str) -> str:
-    """Accept ``Custom::X`` and the three-part ``Gapfill::Area::X`` alias forms."""
+    """Accept the ``Custom::`` names and their three-part ``Gapfill::<Area>::<Name>`` aliases."""
     if resource_type in PROVIDERS:
         return resource_type
     if resource_type.startswith("Gapfill::"):

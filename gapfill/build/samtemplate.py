@@ -194,7 +194,7 @@ CHECKOV_SKIPS: dict[str, list[dict[str, str]]] = {
         },
         {
             "id": "CKV_AWS_173",
-            "comment": "The only environment variable is GAPFILL_PROVIDER, a resource type name, not a secret.",
+            "comment": "Its only environment variable, GAPFILL_PROVIDER, is a type name, not a secret.",
         },
     ],
 }

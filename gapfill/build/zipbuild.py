@@ -307,8 +307,14 @@ def build(
         site = Path(tmp)
         install_site(pins, wheels, site, arch, python_version)
         entries = collect(root, site)
-        destination = output_dir / ZIP_NAME
-        unzipped, groups = write_zip(entries, destination)
+        result = finish_zip(entries, output_dir / ZIP_NAME, arch)
+    (output_dir / MANIFEST_NAME).write_text(json.dumps(result.manifest(), indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def finish_zip(entries: dict[str, Path], destination: Path, arch: str) -> BuildResult:
+    """Write the reproducible zip, measure it and refuse it if it is over Lambda's limits."""
+    unzipped, groups = write_zip(entries, destination)
     data = destination.read_bytes()
     result = BuildResult(
         path=destination,
@@ -320,7 +326,6 @@ def build(
         groups=groups,
     )
     check_limits(result.zipped_bytes, result.unzipped_bytes)
-    (output_dir / MANIFEST_NAME).write_text(json.dumps(result.manifest(), indent=2) + "\n", encoding="utf-8")
     return result
 
 
@@ -582,19 +587,7 @@ def build_functions(
                 if name in entries:
                     raise BuildError(f"{name} is both in the tree and in a dependency")
                 entries[name] = path
-            destination = folder / spec.zip_name
-            unzipped, groups = write_zip(entries, destination)
-        data = destination.read_bytes()
-        result = BuildResult(
-            path=destination,
-            arch=arch,
-            sha256=hashlib.sha256(data).hexdigest(),
-            zipped_bytes=len(data),
-            unzipped_bytes=unzipped,
-            files=len(entries),
-            groups=groups,
-        )
-        check_limits(result.zipped_bytes, result.unzipped_bytes)
+            result = finish_zip(entries, folder / spec.zip_name, arch)
         manifest = {**result.manifest(), "handler": spec.handler}
         (folder / f"{spec.name}.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         results.append(result)
