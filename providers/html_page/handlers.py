@@ -4,8 +4,9 @@ The bucket usually holds other objects (it is the frontend's site bucket), so th
 touches only the object(s) it wrote (protocol rule 6): every object it puts carries a
 metadata marker with the resource's owner hash (stack id + logical id), and Delete removes
 an object only while that marker is still there. An object of the same key that someone
-else uploaded since is left alone. The physical id is ``s3://<bucket>/<key>``; Bucket and
-Key are createOnly, so an Update always overwrites in place under the same id.
+else uploaded since is left alone. A Create refuses a key that already holds an object
+it did not write (unless ``ReplaceExisting``). The physical id is ``s3://<bucket>/<key>``;
+Bucket and Key are createOnly, so an Update always overwrites in place under the same id.
 """
 
 from __future__ import annotations
@@ -68,6 +69,19 @@ class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
 
     def create(self) -> Result:
+        bucket, key = str(self.properties["Bucket"]), str(self.properties["Key"])
+        head = self._head(bucket, key)
+        if (
+            head is not None
+            and not self._ours(head, self.owner(bucket, key))
+            and not self.properties["ReplaceExisting"]
+        ):
+            # Rule 6: a create never overwrites someone else's object. (A repeated Create, or a
+            # retry after a partial failure, finds its own marker and goes on.)
+            raise ProviderError(
+                f"Key: s3://{bucket}/{key} already holds an object this resource did not write; "
+                "choose another Key, remove that object, or set ReplaceExisting: true to take it over"
+            )
         return self._publish()
 
     def update(self) -> Result:

@@ -194,3 +194,32 @@ def test_cloudfront_invalidation_and_page_url(cfn: LocalCloudFormation, aws: Any
     )
     assert detail["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/ccp/index.html"]
     assert cfn.delete(TYPE, created.physical_id, props).ok
+
+
+def test_create_refuses_a_key_holding_someone_elses_object_unless_told_to_replace(
+    cfn: Any, aws: Any, unique: Any
+) -> None:
+    s3 = aws("s3")
+    bucket = unique("page-taken")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"their page")
+    props = {
+        "Bucket": bucket,
+        "Key": "index.html",
+        "TemplateBody": "<p>{{ Greeting }}</p>",
+        "Values": {"Greeting": "hi"},
+    }
+    refused = cfn.create("Custom::HtmlPage", props)
+    assert refused.status == "FAILED"
+    assert "ReplaceExisting" in refused.reason
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"their page"
+    assert cfn.delete("Custom::HtmlPage", refused.physical_id, props).ok
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"their page"
+
+    taken = cfn.create("Custom::HtmlPage", {**props, "ReplaceExisting": True})
+    assert taken.ok, taken.reason
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<p>hi</p>"
+    again = cfn.create("Custom::HtmlPage", props, request_id=taken.event["RequestId"])
+    assert again.ok, "a repeated create finds its own marker and goes on"
+    assert cfn.delete("Custom::HtmlPage", taken.physical_id, props).ok
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)

@@ -75,11 +75,15 @@ def test_page_interleaved_with_other_objects_in_the_bucket(
             props = _page_props(bucket, arg)
             if action == "ours-create" and ours is None:
                 answer = local.create(PAGE, props, logical_id="Page")
-                ours = {
-                    "pid": assert_one_valid_response(answer, "SUCCESS")["PhysicalResourceId"],
-                    "props": props,
-                }
-                theirs.pop(PAGE_KEY, None)  # the template declares this key: our page is published there
+                if PAGE_KEY in theirs:
+                    # Someone else's object already sits at the key: a create never overwrites it.
+                    body = assert_one_valid_response(answer, "FAILED")
+                    assert "ReplaceExisting" in body["Reason"]
+                else:
+                    ours = {
+                        "pid": assert_one_valid_response(answer, "SUCCESS")["PhysicalResourceId"],
+                        "props": props,
+                    }
             elif action == "ours-update" and ours is not None:
                 assert_one_valid_response(
                     local.update(PAGE, ours["pid"], props, ours["props"], logical_id="Page"), "SUCCESS"
