@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from typing import Any
 
 
@@ -22,6 +21,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gapfill.emulator import start_emulator
+    from gapfill.local.serve import wait_until_interrupted
 
     emulator = start_emulator(args.port)
     print(f"gapfill emulator listening on {emulator.endpoint}", flush=True)
@@ -34,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print("press Ctrl-C to stop", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        wait_until_interrupted()
     finally:
         emulator.stop()
     return 0

@@ -8,11 +8,9 @@ go to the embedded emulator (``--local``), to an emulator you started
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps(state, indent=2, default=str), file=sys.stderr)
         if emulator is not None and args.keep:
             print(f"emulator still serving on {emulator.endpoint}; Ctrl-C to stop", file=sys.stderr)
-            with contextlib.suppress(KeyboardInterrupt):
-                threading.Event().wait()
+            from gapfill.local.serve import wait_until_interrupted
+
+            wait_until_interrupted()
         return 0 if answer.status == "SUCCESS" else 1
     finally:
         if emulator is not None:

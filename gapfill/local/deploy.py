@@ -16,7 +16,6 @@ import copy
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -575,10 +574,10 @@ def main(args: argparse.Namespace) -> int:
                 f"aws s3 ls --region {REGION}\nCtrl-C to continue",
                 flush=True,
             )
-            try:
-                threading.Event().wait()
-            except KeyboardInterrupt:
-                print("", flush=True)
+            from gapfill.local.serve import wait_until_interrupted
+
+            wait_until_interrupted()
+            print("", flush=True)
         if getattr(args, "rehearse", False) and not deployment.failed:
             deployment.rehearse_update()
             deployment.delete_all()

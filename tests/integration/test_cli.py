@@ -134,3 +134,4 @@ def test_emulator_command_serves_until_stopped_and_invoke_uses_it() -> None:
             time.sleep(0.1)
         if proc.poll() is None:
             proc.kill()
+    assert proc.returncode == 0, "SIGTERM should stop the emulator cleanly"
