@@ -153,12 +153,16 @@ def ensure_for(resource_type: str, properties: dict[str, Any]) -> list[str]:
     return made
 
 
+def _without_metadata(answer: dict[str, Any]) -> dict[str, Any]:
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
 def describe(resource_type: str, physical_id: str, properties: dict[str, Any]) -> Any:
     """Read back from the emulator what a resource of ``resource_type`` changed."""
     if resource_type == "Custom::S3BucketNotification" and properties.get("BucketName"):
         config = _client("s3").get_bucket_notification_configuration(Bucket=properties["BucketName"])
-        config.pop("ResponseMetadata", None)
-        return {"BucketNotificationConfiguration": config}
+        return {"BucketNotificationConfiguration": _without_metadata(config)}
     if resource_type == "Custom::FirehoseEncryption" and properties.get("DeliveryStreamName"):
         stream = _client("firehose").describe_delivery_stream(
             DeliveryStreamName=properties["DeliveryStreamName"]
@@ -168,4 +172,44 @@ def describe(resource_type: str, physical_id: str, properties: dict[str, Any]) -
                 "DeliveryStreamEncryptionConfiguration"
             )
         }
+    if resource_type == "Custom::HtmlPage" and physical_id.startswith("s3://"):
+        bucket, _, key = physical_id[5:].partition("/")
+        head = _without_metadata(_client("s3").head_object(Bucket=bucket, Key=key))
+        return {
+            "Object": f"s3://{bucket}/{key}",
+            **{k: head.get(k) for k in ("ContentType", "CacheControl", "ETag")},
+        }
+    connect = _CONNECT_DESCRIBERS.get(resource_type)
+    if connect is not None and physical_id.startswith("arn:"):
+        return connect(physical_id)
     return None
+
+
+def _describe_instance(arn: str) -> Any:
+    return _without_metadata(_client("connect").describe_instance(InstanceId=arn.rsplit("/", 1)[-1]))
+
+
+def _describe_flow(arn: str) -> Any:
+    parts = arn.split("/")
+    flow = _client("connect").describe_contact_flow(InstanceId=parts[1], ContactFlowId=parts[3])[
+        "ContactFlow"
+    ]
+    return {k: flow.get(k) for k in ("Name", "Type", "State", "Status", "Description")}
+
+
+def _describe_number(arn: str) -> Any:
+    number = _client("connect").describe_phone_number(PhoneNumberId=arn.rsplit("/", 1)[-1])
+    return _without_metadata(number)
+
+
+def _describe_user(arn: str) -> Any:
+    parts = arn.split("/")
+    return _without_metadata(_client("connect").describe_user(InstanceId=parts[1], UserId=parts[3]))
+
+
+_CONNECT_DESCRIBERS = {
+    "Custom::ConnectInstance": _describe_instance,
+    "Custom::ConnectContactFlow": _describe_flow,
+    "Custom::ConnectPhoneNumber": _describe_number,
+    "Custom::ConnectUser": _describe_user,
+}
