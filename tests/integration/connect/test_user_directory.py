@@ -298,3 +298,18 @@ def test_passwords_are_in_secrets_manager_and_nowhere_else(
         sm.describe_secret(SecretId=answer.data["PasswordSecretPrefix"] + "pw0000")
     with pytest.raises(aws("s3").exceptions.ClientError):
         aws("s3").head_object(Bucket=world["bucket"], Key=answer.data["MappingObjectKey"])
+
+
+@pytest.mark.parametrize("rate", ["fast", "-1", ["2"]])
+def test_delete_works_whatever_requests_per_second_the_stale_properties_carry(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any], rate: Any
+) -> None:
+    """Rule 5: Delete properties are never validated, so an unusable pace must not stop it."""
+    upload(aws, world["bucket"], "stale.csv", rows_for("stale", 2))
+    p = props(world, "stale.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, p)
+    assert created.ok, created.reason
+    assert len(managed(aws, created.physical_id)) == 2
+    removed = cfn.delete(TYPE, created.physical_id, {**p, "RequestsPerSecond": rate})
+    assert removed.ok, removed.reason
+    assert managed(aws, created.physical_id) == {}
