@@ -125,6 +125,10 @@ class SyncConfig:
     margin_seconds: float = DEFAULT_MARGIN
 
 
+class MappingNotOursError(Exception):
+    """The mapping's key holds an object this directory did not write; it stays as it is."""
+
+
 class _RowFailure(Exception):
     """A failure of one user that the sync reports and moves past."""
 
@@ -446,7 +450,25 @@ class AgentDirectory:
         progress.done = True
         return progress
 
+    def _mapping_head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.s3.head_object(Bucket=bucket, Key=key))
+        except Exception as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return None
+            raise
+
+    def check_mapping_writable(self, bucket: str, key: str) -> None:
+        """Raise :class:`MappingNotOursError` when ``key`` holds an object this directory did
+        not write: the mapping is never written over someone else's object (rule 6)."""
+        head = self._mapping_head(bucket, key)
+        if head is not None and head.get("Metadata", {}).get("gapfill-owner") != self.config.owner:
+            raise MappingNotOursError(
+                f"s3://{bucket}/{key} already holds an object this directory did not write"
+            )
+
     def write_mapping(self, bucket: str, key: str, mapping: dict[str, tuple[str, str]]) -> None:
+        self.check_mapping_writable(bucket, key)
         document = directory.mapping_document(self.config.instance_id, self.config.owner, mapping)
         self.s3.put_object(
             Bucket=bucket,
@@ -458,13 +480,8 @@ class AgentDirectory:
 
     def remove_mapping(self, bucket: str, key: str) -> bool:
         """Delete the mapping object only if this directory wrote it."""
-        try:
-            head = self.s3.head_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
-                return False
-            raise
-        if head.get("Metadata", {}).get("gapfill-owner") != self.config.owner:
+        head = self._mapping_head(bucket, key)
+        if head is None or head.get("Metadata", {}).get("gapfill-owner") != self.config.owner:
             return False
         self.s3.delete_object(Bucket=bucket, Key=key)
         return True

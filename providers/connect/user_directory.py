@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import directory, passwords, resolve
-from providers.connect.sync import AgentDirectory, InvalidDirectoryError, Progress, SyncConfig
+from providers.connect.sync import (
+    AgentDirectory,
+    InvalidDirectoryError,
+    MappingNotOursError,
+    Progress,
+    SyncConfig,
+)
 from providers.core.errors import ProviderError
 from providers.core.provider import Pending, Provider, Result
 
@@ -44,6 +50,10 @@ def parse_physical_id(value: str) -> tuple[str, str] | None:
     if not sep or not owner or resolve.parse_arn(instance) is None:
         return None
     return resolve.instance_id_of(instance), owner
+
+
+def _mapping_reason(exc: MappingNotOursError) -> str:
+    return f"MappingKey: {exc}; choose another MappingKey or remove that object"
 
 
 class ConnectUserDirectory(Provider):
@@ -98,14 +108,21 @@ class ConnectUserDirectory(Provider):
         pid, instance_id, owner = self._target()
         props = self.properties
         agents = self._directory(instance_id, owner)
+        mapping_key = self._mapping_key()
         try:
+            if state is None:  # refused before any user is made, not after the whole sync
+                agents.check_mapping_writable(str(props["Bucket"]), mapping_key)
             progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
         except InvalidDirectoryError as exc:
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
+        except MappingNotOursError as exc:
+            raise ProviderError(_mapping_reason(exc)) from None
         if not progress.done:
             return self._hand_over(pid, "agent directory sync", progress)
-        mapping_key = self._mapping_key()
-        agents.write_mapping(str(props["Bucket"]), mapping_key, progress.mapping)
+        try:
+            agents.write_mapping(str(props["Bucket"]), mapping_key, progress.mapping)
+        except MappingNotOursError as exc:  # someone uploaded it while the users were synced
+            raise ProviderError(_mapping_reason(exc), physical_id=pid) from None
         counts = progress.counts
         self.log.info("agent directory synced", extra={"phase": self.operation.lower(), **counts.as_data()})
         if counts.failed > int(props.get("FailureTolerance") or 0):

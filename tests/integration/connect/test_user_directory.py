@@ -313,3 +313,30 @@ def test_delete_works_whatever_requests_per_second_the_stale_properties_carry(
     removed = cfn.delete(TYPE, created.physical_id, {**p, "RequestsPerSecond": rate})
     assert removed.ok, removed.reason
     assert managed(aws, created.physical_id) == {}
+
+
+def test_a_mapping_key_holding_someone_elses_object_is_refused_before_any_user_is_made(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    """Rule 6: the mapping JSON is written only where this directory wrote it before (or
+    where nothing is); an object of the same key uploaded by someone else stays as it is."""
+    s3 = aws("s3")
+    upload(aws, world["bucket"], "theirs/agents.csv", rows_for("mapx", 2))
+    s3.put_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json", Body=b"their notes")
+    p = props(world, "theirs/agents.csv", RequestsPerSecond=1000)
+    refused = cfn.create(TYPE, p)
+    assert not refused.ok
+    assert "MappingKey" in refused.reason
+    assert "theirs/agents.mapping.json" in refused.reason
+    assert refused.physical_id.startswith("gapfill-create-failed-"), "no user may be made"
+    body = s3.get_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json")["Body"].read()
+    assert body == b"their notes"
+    assert cfn.delete(TYPE, refused.physical_id, p).ok
+    owned = props(world, "theirs/agents.csv", RequestsPerSecond=1000, MappingKey="theirs/ours.json")
+    created = cfn.create(TYPE, owned)
+    assert created.ok, created.reason
+    assert created.data["Created"] == 2
+    again = cfn.update(TYPE, created.physical_id, owned, owned)
+    assert again.ok, again.reason
+    assert cfn.delete(TYPE, created.physical_id, owned).ok
+    assert s3.get_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json")["Body"].read() == body
