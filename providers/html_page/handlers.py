@@ -5,7 +5,8 @@ touches only the object(s) it wrote (protocol rule 6): every object it puts carr
 metadata marker with the resource's owner hash (stack id + logical id), and Delete removes
 an object only while that marker is still there. An object of the same key that someone
 else uploaded since is left alone. A Create refuses a key that already holds an object
-it did not write (unless ``ReplaceExisting``). The physical id is ``s3://<bucket>/<key>``;
+it did not write (unless ``ReplaceExisting``), and no write ever copies the streams script
+over an object it did not write. The physical id is ``s3://<bucket>/<key>``;
 Bucket and Key are createOnly, so an Update always overwrites in place under the same id.
 """
 
@@ -125,6 +126,7 @@ class HtmlPage(Provider):
             script_url = None
             if props.get("StreamsScriptLocation"):
                 script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+                self._check_script_key(bucket, script_key, owner)
                 self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
                 metadata[SCRIPT_KEY] = script_key
                 script_url = relative_url(key, script_key)
@@ -169,6 +171,26 @@ class HtmlPage(Provider):
             return str(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise TemplateError("TemplateLocation: the template is not UTF-8 text") from exc
+
+    def _check_script_key(self, bucket: str, script_key: str, owner: str) -> None:
+        """Rule 6 for the script copy: only over nothing, our own copy, the copy of the page
+        this one replaces (same resource, page moved), or with ReplaceExisting."""
+        head = self._head(bucket, script_key)
+        if head is None or self._ours(head, owner) or self.properties["ReplaceExisting"]:
+            return
+        old_bucket, old_key = self.old_properties.get("Bucket"), self.old_properties.get("Key")
+        if (
+            self.replacing
+            and old_bucket
+            and old_key
+            and self._ours(head, self.owner(str(old_bucket), str(old_key)))
+        ):
+            return
+        raise ProviderError(
+            f"StreamsScriptKey: s3://{bucket}/{script_key} already holds an object this resource did not "
+            "write; choose another StreamsScriptKey, remove that object, or set ReplaceExisting: true "
+            "to take it over"
+        )
 
     def _copy_script(self, bucket: str, script_key: str, source: Mapping[str, Any], owner: str) -> None:
         try:

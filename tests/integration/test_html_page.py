@@ -223,3 +223,71 @@ def test_create_refuses_a_key_holding_someone_elses_object_unless_told_to_replac
     assert again.ok, "a repeated create finds its own marker and goes on"
     assert cfn.delete("Custom::HtmlPage", taken.physical_id, props).ok
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_the_streams_script_is_never_copied_over_someone_elses_object(
+    cfn: LocalCloudFormation, aws: Any, bucket: str, unique: Callable[[str], str]
+) -> None:
+    """Rule 6 for the script copied beside the page, as for the page itself."""
+    s3 = aws("s3")
+    artifacts = unique("artifacts")
+    s3.create_bucket(Bucket=artifacts)
+    s3.put_object(Bucket=artifacts, Key="streams.js", Body=b"/* streams */")
+    s3.put_object(Bucket=bucket, Key="ccp/connect-streams-min.js", Body=b"their script")
+    s3.put_object(Bucket=bucket, Key="static/theirs.js", Body=b"their other script")
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "StreamsScriptLocation": {"Bucket": artifacts, "Key": "streams.js"},
+    }
+    refused = cfn.create(TYPE, props)
+    assert refused.status == "FAILED"
+    assert refused.reason.startswith("StreamsScriptKey: "), refused.reason
+    assert "ReplaceExisting" in refused.reason
+    assert get(aws, bucket, "ccp/connect-streams-min.js")["Body"].read() == b"their script"
+    assert missing(aws, bucket, "ccp/index.html"), "nothing is written when the script is refused"
+    assert cfn.delete(TYPE, refused.physical_id, props).ok
+
+    elsewhere = {**props, "StreamsScriptKey": "static/ours.js"}
+    created = cfn.create(TYPE, elsewhere)
+    assert created.ok, created.reason
+    onto_theirs = {**props, "StreamsScriptKey": "static/theirs.js"}
+    moved = cfn.update(TYPE, created.physical_id, onto_theirs, elsewhere)
+    assert moved.status == "FAILED"
+    assert moved.reason.startswith("StreamsScriptKey: "), moved.reason
+    assert get(aws, bucket, "static/theirs.js")["Body"].read() == b"their other script"
+    assert get(aws, bucket, "static/ours.js")["Body"].read() == b"/* streams */"
+    assert cfn.delete(TYPE, created.physical_id, elsewhere).ok
+
+    taken = cfn.create(TYPE, {**props, "ReplaceExisting": True})
+    assert taken.ok, taken.reason
+    assert get(aws, bucket, "ccp/connect-streams-min.js")["Body"].read() == b"/* streams */"
+    assert cfn.delete(TYPE, taken.physical_id, props).ok
+    assert missing(aws, bucket, "ccp/connect-streams-min.js")
+    assert get(aws, bucket, "static/theirs.js")["Body"].read() == b"their other script"
+
+
+def test_a_replacement_moving_the_page_takes_over_its_own_script_copy(
+    cfn: LocalCloudFormation, aws: Any, bucket: str, unique: Callable[[str], str]
+) -> None:
+    artifacts = unique("artifacts")
+    aws("s3").create_bucket(Bucket=artifacts)
+    aws("s3").put_object(Bucket=artifacts, Key="streams.js", Body=b"/* streams */")
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "StreamsScriptLocation": {"Bucket": artifacts, "Key": "streams.js"},
+    }
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    renamed = {**props, "Key": "ccp/agents.html"}
+    replaced = cfn.update(TYPE, created.physical_id, renamed, props)
+    assert replaced.ok, replaced.reason
+    assert replaced.physical_id != created.physical_id
+    assert cfn.delete(TYPE, created.physical_id, props).ok
+    assert missing(aws, bucket, "ccp/index.html")
+    assert get(aws, bucket, "ccp/connect-streams-min.js")["Body"].read() == b"/* streams */"
+    assert cfn.delete(TYPE, replaced.physical_id, renamed).ok
+    assert missing(aws, bucket, "ccp/connect-streams-min.js")
