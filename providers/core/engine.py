@@ -8,7 +8,6 @@ waiting over to a re-invocation that will answer instead.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -24,6 +23,7 @@ from providers.core.errors import (
     GapfillError,
     InvalidEventError,
     PropertyValidationError,
+    made,
 )
 from providers.core.log import logger, redactor
 from providers.core.provider import Pending, Provider, Request, Result
@@ -449,13 +449,8 @@ def _wait(
 
 def _check(provider: Provider, pending: Pending) -> Result | Pending:
     """Poll once; a failure while waiting still names what was made, for cleanup."""
-    try:
+    with made(pending.physical_id):
         return provider.check(pending)
-    except Exception as exc:
-        if not getattr(exc, "physical_id", None):
-            with contextlib.suppress(AttributeError):
-                exc.physical_id = pending.physical_id  # type: ignore[attr-defined]
-        raise
 
 
 def _hand_over(

@@ -6,6 +6,9 @@ Providers raise these (or let botocore errors escape); the engine in
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 class GapfillError(Exception):
     """Base class: an error whose message is safe to show as a CloudFormation Reason."""
@@ -47,3 +50,20 @@ class DeadlineExceededError(GapfillError):
     def with_id(self, physical_id: str) -> DeadlineExceededError:
         self.physical_id = physical_id
         return self
+
+
+@contextlib.contextmanager
+def made(physical_id: str) -> Iterator[None]:
+    """Steps that run after something exists: any failure names ``physical_id``.
+
+    A Create whose later step fails (tagging, archiving, polling) then reports what it made
+    instead of the made-nothing marker, and CloudFormation's follow-up Delete removes it
+    (rule 4). An id the exception already carries is kept.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not getattr(exc, "physical_id", None):
+            with contextlib.suppress(AttributeError):
+                exc.physical_id = physical_id  # type: ignore[attr-defined]
+        raise

@@ -11,7 +11,7 @@ import pytest
 
 from gapfill.local.protocol import LocalCloudFormation
 from providers.core import engine
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.provider import Pending, Provider, Result
 from tests.contract.suite import assert_one_valid_response
 from tests.unit.fake_providers import STORE, Failing, Hanging, Thing
@@ -321,3 +321,14 @@ def test_a_hang_after_something_was_made_reports_that_id_for_cleanup(runner: Any
     body = assert_one_valid_response(answer, "FAILED")
     assert "Lambda deadline" in body["Reason"]
     assert body["PhysicalResourceId"].startswith("thing-stuck"), "CloudFormation must be able to delete it"
+
+
+def test_made_names_what_exists_in_any_failure_but_keeps_an_explicit_id() -> None:
+    with pytest.raises(KeyError) as plain, made("arn:made"):
+        raise KeyError("tagging failed")
+    assert getattr(plain.value, "physical_id", None) == "arn:made"
+    with pytest.raises(ProviderError) as explicit, made("arn:made"):
+        raise ProviderError("named", physical_id="arn:other")
+    assert explicit.value.physical_id == "arn:other"
+    with made("arn:made"):
+        pass
