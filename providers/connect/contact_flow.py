@@ -15,7 +15,7 @@ from typing import Any
 
 from providers.connect import arns, flow_content, placeholders
 from providers.core.aws import error_code, error_message
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
 SAVED_SUFFIX = ":$SAVED"
@@ -119,9 +119,10 @@ class ConnectContactFlow(Provider):
             arn = self._adopt(token)
         if props.get("State") == "ARCHIVED":
             flow = arns.flow_ids(arn) or ("", "")
-            connect.update_contact_flow_metadata(
-                InstanceId=flow[0], ContactFlowId=flow[1], ContactFlowState="ARCHIVED"
-            )
+            with made(arn):  # the flow exists: a failure here must still get it deleted
+                connect.update_contact_flow_metadata(
+                    InstanceId=flow[0], ContactFlowId=flow[1], ContactFlowState="ARCHIVED"
+                )
         return self._result(arn)
 
     def _adopt(self, token: str) -> str:

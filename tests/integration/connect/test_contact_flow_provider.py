@@ -4,6 +4,7 @@ that skip unchanged content, SAVED drafts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -277,3 +278,39 @@ def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) ->
     assert_one_valid_response(first, "SUCCESS")
     assert_one_valid_response(second, "SUCCESS")
     assert throttled > 0, "the test should actually have been throttled"
+
+
+def test_a_create_that_fails_after_making_the_flow_reports_it_so_the_delete_removes_it(
+    cfn: Any, aws: Any, unique: Any, monkeypatch: Any
+) -> None:
+    """Rule 4: archiving comes after CreateContactFlow; if it fails, the FAILED answer names
+    the flow (not the made-nothing marker), so CloudFormation's follow-up Delete removes it."""
+    from providers.core.aws import reset_clients
+
+    instance_id, instance_arn = make_instance(aws, unique)
+    props = {
+        "InstanceArn": instance_arn,
+        "Name": "Archived at birth",
+        "Type": "CONTACT_FLOW",
+        "Content": flow(),
+        "State": "ARCHIVED",
+    }
+    monkeypatch.setenv("GAPFILL_MAX_ATTEMPTS", "1")
+    reset_clients()
+    with knobs(throttle_rate=0.001) as live:
+        live.throttle_buckets.clear()
+        # Spend UpdateContactFlowMetadata's one token: the provider's call after its create is throttled.
+        with contextlib.suppress(aws("connect").exceptions.ClientError):
+            aws("connect").update_contact_flow_metadata(
+                InstanceId=instance_id, ContactFlowId="no-such-flow", ContactFlowState="ARCHIVED"
+            )
+        failed = cfn.create(TYPE, props)
+        live.throttle_buckets.clear()
+    monkeypatch.delenv("GAPFILL_MAX_ATTEMPTS")
+    reset_clients()
+    body = assert_one_valid_response(failed, "FAILED")
+    assert "ThrottlingException" in body["Reason"]
+    assert arns.flow_ids(failed.physical_id) is not None, failed.physical_id
+    assert "Archived at birth" in names(aws, instance_id)
+    assert_one_valid_response(cfn.delete(TYPE, failed.physical_id, props), "SUCCESS")
+    assert "Archived at birth" not in names(aws, instance_id)
