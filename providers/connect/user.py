@@ -18,7 +18,7 @@ from providers.connect import passwords, resolve
 from providers.connect.directory import normal_phone
 from providers.connect.sync import limiter
 from providers.core.aws import error_code
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
 TOKEN_TAG = "gapfill:client-token"  # noqa: S105 - a tag key
@@ -159,7 +159,8 @@ class ConnectUser(Provider):
                 "adopted the user made by an earlier attempt of this request", extra={"phase": "create"}
             )
         if secret is not None:
-            secret.bind(arn)
+            with made(arn):  # the user exists: a failure here must still get it deleted
+                secret.bind(arn)
         return Result(arn, self._data(arn, secret.arn if secret else ""))
 
     # -- update --------------------------------------------------------------------------

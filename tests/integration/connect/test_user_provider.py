@@ -171,3 +171,34 @@ def test_an_explicit_password_is_used_and_no_secret_is_made(
     assert "Given-Passw0rd" not in logs.text
     assert cfn.delete(TYPE, created.physical_id, props).ok
     assert cfn.delete(TYPE, created.physical_id, props).ok  # already gone is success
+
+
+def test_a_create_whose_secret_binding_fails_reports_the_user_so_the_delete_removes_it(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str]
+) -> None:
+    """Rule 4: tagging the password secret comes after CreateUser; if it fails, the FAILED
+    answer names the user (not the made-nothing marker), and the follow-up Delete removes it.
+    Stubber, because the emulator cannot make Secrets Manager fail between two calls."""
+    from botocore.stub import Stubber
+
+    from providers.core.aws import client
+
+    props = base(instance, unique("bound"))
+    secrets = client("secretsmanager", "us-east-1")
+    with Stubber(secrets) as stub:
+        stub.add_response(
+            "create_secret",
+            {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gapfill/x-AbCdEf", "Name": "x"},
+        )
+        stub.add_client_error("tag_resource", "InternalServiceError", "tagging is down")
+        failed = cfn.create(TYPE, props)
+    assert failed.status == "FAILED"
+    assert "tagging is down" in failed.reason
+    parsed = parse_arn(failed.physical_id)
+    assert parsed is not None, failed.physical_id
+    assert parsed.kind == "agent"
+    connect = aws("connect")
+    assert connect.describe_user(InstanceId=instance["id"], UserId=parsed.resource_id)["User"]
+    assert cfn.delete(TYPE, failed.physical_id, props).ok
+    with pytest.raises(connect.exceptions.ResourceNotFoundException):
+        connect.describe_user(InstanceId=instance["id"], UserId=parsed.resource_id)
