@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from providers.connect import directory, resolve
-from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig
+from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
 from providers.core.aws import client
 from providers.core.log import logger, redactor
 
@@ -62,7 +62,7 @@ def config_from_env() -> SyncConfig:
     return SyncConfig(
         instance_id=resolve.instance_id_of(instance),
         owner=owner,
-        requests_per_second=float(os.environ.get("REQUESTS_PER_SECOND", "2") or 2),
+        requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,
         default_security_profiles=tuple(s.strip() for s in security.split(";") if s.strip()),
     )

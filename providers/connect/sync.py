@@ -67,6 +67,22 @@ def summarise_errors(errors: list[RowError], limit: int = 25) -> str:
     return f"the agent directory has {len(errors)} problem(s): {shown}{more}"
 
 
+DEFAULT_RATE = 2.0
+
+
+def requests_per_second(value: Any) -> float:
+    """The pace to use: ``RequestsPerSecond`` when usable, else the default.
+
+    Create and Update validate it against the schema (0.1 to 1000); Delete and rollback
+    events carry properties nobody validated (rule 5), and a removal must not fail on them.
+    """
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_RATE
+    return rate if 0.1 <= rate <= 1000 else DEFAULT_RATE
+
+
 @dataclass
 class Counts:
     created: int = 0

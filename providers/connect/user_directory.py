@@ -19,25 +19,12 @@ from providers.connect.sync import (
     MappingNotOursError,
     Progress,
     SyncConfig,
+    requests_per_second,
 )
 from providers.core.errors import ProviderError
 from providers.core.provider import Pending, Provider, Result
 
 SEPARATOR = "/agent-directory/"
-DEFAULT_RATE = 2.0
-
-
-def requests_per_second(value: Any) -> float:
-    """The pace to use: ``RequestsPerSecond`` when usable, else the default.
-
-    Create and Update validate it against the schema (0.1 to 1000); Delete and rollback
-    events carry properties nobody validated (rule 5), and a removal must not fail on them.
-    """
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RATE
-    return rate if 0.1 <= rate <= 1000 else DEFAULT_RATE
 
 
 def physical_id(instance_arn: str, owner: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from providers.connect.directory import (
     DIGEST_TAG,
     ActualUser,
@@ -141,3 +143,25 @@ def test_mapping_document_is_sorted_and_complete() -> None:
     assert list(doc["Users"]) == ["a", "b"]
     assert doc["Users"]["a"] == {"UserId": "id-a", "UserArn": "arn-a"}
     assert doc["InstanceId"] == "iid"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),
+        (0.5, 0.5),
+        ("0", 2.0),
+        ("-1", 2.0),
+        ("fast", 2.0),
+        (None, 2.0),
+        ("", 2.0),
+        (["a"], 2.0),
+        ("5000", 2.0),
+    ],
+)
+def test_requests_per_second_falls_back_to_the_default_for_unusable_values(
+    value: object, expected: float
+) -> None:
+    from providers.connect.sync import requests_per_second
+
+    assert requests_per_second(value) == expected
