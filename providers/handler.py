@@ -49,8 +49,16 @@ def resolve(resource_type: str) -> Any:
 
 
 def _schema_type(resource_type: str) -> str:
+    """The canonical type an event is served as; a type this function does not serve is left
+    as it came, so that :func:`resolve` refuses it by name."""
+    wanted = normalise_type(resource_type)
     served = os.environ.get("GAPFILL_PROVIDER", "").strip()
-    return normalise_type(served) if served else normalise_type(resource_type)
+    if not served:
+        return wanted
+    served = normalise_type(served)
+    if wanted == served or resource_type == "AWS::CloudFormation::CustomResource":
+        return served
+    return resource_type
 
 
 def lambda_handler(event: Any, context: Any) -> None:

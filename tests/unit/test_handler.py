@@ -94,3 +94,17 @@ def test_broken_core_import_still_sends_one_failed(tmp_path: Path) -> None:
     assert "simulated broken dependency" in body["Reason"]
     assert body["RequestId"] == event["RequestId"]
     assert body["PhysicalResourceId"]
+
+
+def test_a_function_serving_one_type_refuses_events_of_another(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAPFILL_PROVIDER", "Custom::ConnectUser")
+    with LocalCloudFormation() as cfn:
+        other = cfn.create("Custom::S3BucketNotification", {"BucketName": "b"})
+        generic = cfn.create("AWS::CloudFormation::CustomResource", {"Username": "x"})
+    body = assert_one_valid_response(other, "FAILED")
+    assert "serves Custom::ConnectUser only" in body["Reason"]
+    generic_body = assert_one_valid_response(generic, "FAILED")
+    assert "serves" not in generic_body["Reason"], "the generic type is served by the configured provider"
+    assert "InstanceArn: required property is missing" in generic_body["Reason"]
