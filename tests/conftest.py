@@ -24,19 +24,8 @@ from gapfill.local.protocol import LocalCloudFormation
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """moto server on 127.0.0.1 (free port); every boto3 call in the session goes there."""
-    server = start_emulator()
-    saved = {k: os.environ.get(k) for k in server.env()}
-    os.environ.update(server.env())
-    from providers.core.aws import reset_clients
-
-    reset_clients()
-    yield server
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with start_emulator() as server, server.applied():
+        yield server
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from gapfill.emulator.knobset import KnobSet
+
 #: AWS's documented quota of StartDeliveryStreamEncryption + StopDeliveryStreamEncryption calls.
 CALL_LIMIT_PER_DAY = 25
 _DAY = 86400.0
@@ -34,20 +36,13 @@ _IN_FLIGHT = ("ENABLING", "DISABLING")
 
 
 @dataclasses.dataclass
-class FirehoseKnobs:
+class FirehoseKnobs(KnobSet):
     #: Seconds a start stays ENABLING (and a stop DISABLING) before the final status.
     encryption_delay: float = 0.0
     #: When set (``{"Type": ..., "Details": ...}``), every start ends ENABLING_FAILED with it.
     encryption_failure: dict[str, str] | None = None
     #: Start/stop calls allowed per stream in any 24 hours.
     encryption_call_limit: int = CALL_LIMIT_PER_DAY
-
-    def update(self, values: dict[str, Any]) -> None:
-        names = {f.name for f in dataclasses.fields(self)}
-        for key, value in values.items():
-            if key not in names:
-                raise KeyError(f"unknown knob '{key}'")
-            setattr(self, key, value)
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gapfill.emulator.server import EMULATOR_ACCOUNT_ID
+from gapfill.emulator.server import EMULATOR_ACCOUNT_ID, Emulator
 from gapfill.local import intrinsics, standins
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
 from gapfill.local.template import load
@@ -542,14 +542,23 @@ def main(args: argparse.Namespace) -> int:
     params_path = Path(getattr(args, "parameters", None) or SEED_DIR / "local-parameters.json")
     output = Path(getattr(args, "output", None) or ".gapfill/local")
     parameters = _parameters_file(params_path) if params_path.is_file() else {}
-    emulator = start_emulator()
-    saved = {k: os.environ.get(k) for k in emulator.env()}
-    os.environ.update(emulator.env())
     os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.2")
     os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "1")
-    from providers.core.aws import reset_clients
+    try:
+        with start_emulator() as emulator, emulator.applied():
+            return _run(args, emulator, root, params_path, output, parameters)
+    finally:
+        logger.setLevel(saved_level)
 
-    reset_clients()
+
+def _run(
+    args: argparse.Namespace,
+    emulator: Emulator,
+    root: Path,
+    params_path: Path,
+    output: Path,
+    parameters: dict[str, Any],
+) -> int:
     print(
         f"embedded AWS emulator on {emulator.endpoint} (moto server + gapfill's Connect extension)",
         flush=True,
@@ -600,13 +609,5 @@ def main(args: argparse.Namespace) -> int:
             print("\n" + deployment.table(), flush=True)
         return 2
     finally:
-        logger.setLevel(saved_level)
         if deployment is not None:
             deployment.close()
-        emulator.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_clients()

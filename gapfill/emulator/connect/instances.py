@@ -115,7 +115,9 @@ def query_list(response: Any, name: str) -> list[str]:
 
 
 def body(response: Any) -> dict[str, Any]:
-    return dict(json.loads(response.body)) if response.body else {}
+    """The request's JSON body; anything but an object reads as empty."""
+    loaded = json.loads(response.body) if response.body else {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def path(response: Any, name: str) -> str:

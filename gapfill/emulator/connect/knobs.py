@@ -17,9 +17,11 @@ from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
 
+from gapfill.emulator.knobset import KnobSet
+
 
 @dataclasses.dataclass
-class Knobs:
+class Knobs(KnobSet):
     #: Seconds a new instance stays CREATION_IN_PROGRESS before ACTIVE.
     instance_creation_delay: float = 0.0
     #: When set, new instances end CREATION_FAILED with this StatusReason message.
@@ -34,13 +36,6 @@ class Knobs:
     throttle_rate: float | None = None
     #: Burst size of the per-API token bucket.
     throttle_burst: float = 1.0
-
-    def update(self, values: dict[str, Any]) -> None:
-        names = {f.name for f in dataclasses.fields(self)}
-        for key, value in values.items():
-            if key not in names:
-                raise KeyError(f"unknown knob '{key}'")
-            setattr(self, key, value)
 
 
 def init_state(backend: Any) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from gapfill.emulator.connect import instances as http
 from gapfill.emulator.connect.errors import (
     DuplicateResourceException,
     InvalidParameterException,
@@ -500,16 +501,6 @@ def _descends(agents: _Agents, group_id: str | None, ancestor: str) -> bool:
 class Responses:
     """Grafted onto moto's ConnectResponse: one method per Connect operation."""
 
-    def _agents_body(self: Any) -> dict[str, Any]:
-        if not self.body:
-            return {}
-        loaded = json.loads(self.body)
-        return loaded if isinstance(loaded, dict) else {}
-
-    def _agents_path(self: Any, name: str) -> str:
-        value = self.uri_match.get(name) if self.uri_match else None
-        return unquote(str(value or ""))
-
     def _agents_paging(self: Any) -> tuple[int | None, str | None]:
         limit = self.querystring.get("maxResults")
         token = self.querystring.get("nextToken")
@@ -517,29 +508,27 @@ class Responses:
 
     # users
     def create_user(self: Any) -> str:
-        result = self.connect_backend.create_user(self._agents_path("InstanceId"), self._agents_body())
+        result = self.connect_backend.create_user(http.path(self, "InstanceId"), http.body(self))
         return json.dumps(result)
 
     def describe_user(self: Any) -> str:
-        user = self.connect_backend.describe_user(
-            self._agents_path("InstanceId"), self._agents_path("UserId")
-        )
+        user = self.connect_backend.describe_user(http.path(self, "InstanceId"), http.path(self, "UserId"))
         return json.dumps({"User": user})
 
     def list_users(self: Any) -> str:
         limit, token = self._agents_paging()
-        items, next_token = self.connect_backend.list_users(self._agents_path("InstanceId"), limit, token)
+        items, next_token = self.connect_backend.list_users(http.path(self, "InstanceId"), limit, token)
         out: dict[str, Any] = {"UserSummaryList": items}
         if next_token:
             out["NextToken"] = next_token
         return json.dumps(out)
 
     def search_users(self: Any) -> str:
-        return json.dumps(self.connect_backend.search_users(self._agents_body()))
+        return json.dumps(self.connect_backend.search_users(http.body(self)))
 
     def _agents_update(self: Any, what: str) -> str:
         self.connect_backend.agents_update_user(
-            self._agents_path("InstanceId"), self._agents_path("UserId"), what, self._agents_body()
+            http.path(self, "InstanceId"), http.path(self, "UserId"), what, http.body(self)
         )
         return "{}"
 
@@ -559,14 +548,14 @@ class Responses:
         return str(self._agents_update("hierarchy"))
 
     def delete_user(self: Any) -> str:
-        self.connect_backend.delete_user(self._agents_path("InstanceId"), self._agents_path("UserId"))
+        self.connect_backend.delete_user(http.path(self, "InstanceId"), http.path(self, "UserId"))
         return "{}"
 
     # routing profiles
     def _agents_list_named(self: Any, kind: str, key: str) -> str:
         limit, token = self._agents_paging()
         items, next_token = self.connect_backend.agents_list(
-            self._agents_path("InstanceId"), kind, limit, token
+            http.path(self, "InstanceId"), kind, limit, token
         )
         if kind == "security-profile":
             items = [{**i, "Type": "CUSTOMER_MANAGED"} for i in items]
@@ -580,8 +569,8 @@ class Responses:
 
     def describe_routing_profile(self: Any) -> str:
         backend = self.connect_backend
-        iid = self._agents_path("InstanceId")
-        item = backend.agents_describe(iid, "routing-profile", self._agents_path("RoutingProfileId"))
+        iid = http.path(self, "InstanceId")
+        item = backend.agents_describe(iid, "routing-profile", http.path(self, "RoutingProfileId"))
         users = backend._agents(iid).users.values()
         profile = {
             "InstanceId": _instance_id(iid),
@@ -603,14 +592,14 @@ class Responses:
         return json.dumps({"RoutingProfile": profile})
 
     def create_routing_profile(self: Any) -> str:
-        body = self._agents_body()
+        body = http.body(self)
         if not body.get("DefaultOutboundQueueId"):
             raise InvalidParameterException("DefaultOutboundQueueId is a required parameter")
         extra = {
             k: body[k] for k in ("DefaultOutboundQueueId", "QueueConfigs", "MediaConcurrencies") if k in body
         }
         item = self.connect_backend.agents_create(
-            self._agents_path("InstanceId"),
+            http.path(self, "InstanceId"),
             "routing-profile",
             body.get("Name"),
             description=str(body.get("Description", "")),
@@ -626,7 +615,7 @@ class Responses:
     def describe_security_profile(self: Any) -> str:
         backend = self.connect_backend
         item = backend.agents_describe(
-            self._agents_path("InstanceId"), "security-profile", self._agents_path("SecurityProfileId")
+            http.path(self, "InstanceId"), "security-profile", http.path(self, "SecurityProfileId")
         )
         return json.dumps(
             {
@@ -643,9 +632,9 @@ class Responses:
         )
 
     def create_security_profile(self: Any) -> str:
-        body = self._agents_body()
+        body = http.body(self)
         item = self.connect_backend.agents_create(
-            self._agents_path("InstanceId"),
+            http.path(self, "InstanceId"),
             "security-profile",
             body.get("SecurityProfileName"),
             description=str(body.get("Description", "")),
@@ -659,8 +648,8 @@ class Responses:
 
     def describe_user_hierarchy_group(self: Any) -> str:
         backend = self.connect_backend
-        iid = self._agents_path("InstanceId")
-        item = backend.agents_describe(iid, "agent-group", self._agents_path("HierarchyGroupId"))
+        iid = http.path(self, "InstanceId")
+        item = backend.agents_describe(iid, "agent-group", http.path(self, "HierarchyGroupId"))
         chain = backend.agents_hierarchy_path(iid, item)
         path = {
             level: {"Id": g.id, "Arn": g.arn, "Name": g.name}
@@ -682,9 +671,9 @@ class Responses:
         )
 
     def create_user_hierarchy_group(self: Any) -> str:
-        body = self._agents_body()
+        body = http.body(self)
         item = self.connect_backend.agents_create(
-            self._agents_path("InstanceId"),
+            http.path(self, "InstanceId"),
             "agent-group",
             body.get("Name"),
             parent_id=body.get("ParentGroupId") or None,
