@@ -142,7 +142,7 @@ def bench_cold_start(runs: int, endpoint_env: dict[str, str], aws: Callable[[str
 
 def bench_zip(quick: bool) -> Row:
     limit = 50 * 1024 * 1024
-    from gapfill.build import zipbuild
+    from gapfill.bundling import zipbuild
 
     try:
         with tempfile.TemporaryDirectory() as out:

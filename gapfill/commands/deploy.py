@@ -122,7 +122,7 @@ def check_real_target(args: argparse.Namespace) -> str | None:
 
 def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
     """The whole sequence against whatever ``deployer.session`` points at."""
-    from gapfill.build import zipbuild
+    from gapfill.bundling import zipbuild
     from gapfill.deploy import functions, params
     from gapfill.deploy.artifacts import PackageError, Packager
     from gapfill.deploy.runner import DeployError, default_bucket

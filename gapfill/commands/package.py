@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 
 
 def register(sub: Any) -> None:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gapfill.build import iam, samtemplate
+from gapfill.bundling import iam, samtemplate
 
 
 def register(sub: Any) -> None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             if iam.scope_for(action) is iam.UNSCOPED:
                 print(
                     f"gapfill sam-template: warning: {spec.resource_type} needs {action}, which has no "
-                    "scoping rule in gapfill/build/iam.py: granted on Resource '*'",
+                    "scoping rule in gapfill/bundling/iam.py: granted on Resource '*'",
                     file=sys.stderr,
                 )
     text = samtemplate.render(specs)

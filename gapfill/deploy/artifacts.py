@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 from gapfill.local.template import load
 
 

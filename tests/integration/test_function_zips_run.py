@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 from gapfill.emulator import Emulator
 from providers.connect.directory import OWNER_TAG
 from tests.integration.test_agent_directory_function import put_csv

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 from gapfill.emulator import Emulator
 from gapfill.local.protocol import LocalCloudFormation
 

@@ -15,7 +15,7 @@ import pytest
 from cfnlint.api import lint_file
 from cfnlint.decode import decode, decode_str
 
-from gapfill.build import samtemplate, zipbuild
+from gapfill.bundling import samtemplate, zipbuild
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "packaging" / "template.yaml"

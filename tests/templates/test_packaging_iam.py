@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from gapfill.build import iam, samtemplate
+from gapfill.bundling import iam, samtemplate
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = samtemplate.load_specs()
@@ -55,7 +55,7 @@ def test_logs_only_to_its_own_group_and_invokes_only_itself(
 @pytest.mark.parametrize("spec", SPECS, ids=[s.suffix for s in SPECS])
 def test_every_action_has_a_deliberate_scope(spec: samtemplate.ProviderSpec) -> None:
     unscoped = [a for a in iam.handler_actions(spec.schema) if iam.scope_for(a) is iam.UNSCOPED]
-    assert unscoped == [], f"add a row to SCOPES in gapfill/build/iam.py for {unscoped}"
+    assert unscoped == [], f"add a row to SCOPES in gapfill/bundling/iam.py for {unscoped}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.suffix for s in SPECS])

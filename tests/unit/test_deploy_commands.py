@@ -235,7 +235,7 @@ def test_template_url_partitions() -> None:
 
 def test_providers_template_packages_the_zip_into_every_function(tmp_path: Path) -> None:
     """The committed SAM template's CodeUri is the zip `gapfill package` writes."""
-    from gapfill.build import samtemplate, zipbuild
+    from gapfill.bundling import samtemplate, zipbuild
 
     zip_path = zipbuild.DEFAULT_OUTPUT / zipbuild.ZIP_NAME
     if not zip_path.exists():

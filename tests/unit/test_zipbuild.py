@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 
 
 def fake_tree(base: Path) -> tuple[Path, Path]:

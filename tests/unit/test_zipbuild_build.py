@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 from gapfill.cli import build_parser
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfill.build import zipbuild
+from gapfill.bundling import zipbuild
 
 SPEC = zipbuild.FunctionSpec("demo", "functions.demo.handler.lambda_handler", ())
 
@@ -79,7 +79,7 @@ def test_modules_with_runtime_data_bring_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("relative", "text", "needle"),
     [
-        ("functions/demo/helpers.py", "from gapfill.build import zipbuild\n", "never ships to Lambda"),
+        ("functions/demo/helpers.py", "from gapfill.bundling import zipbuild\n", "never ships to Lambda"),
         ("functions/demo/helpers.py", "import providers.nowhere\n", "providers.nowhere is imported but"),
         ("functions/demo/helpers.py", "def broken(:\n", "helpers.py"),
         ("functions/demo/helpers.py", "from .... import x\n", "relative import beyond the tree"),

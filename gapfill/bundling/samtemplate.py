@@ -1,7 +1,7 @@
 """Generate ``packaging/template.yaml``, the providers' SAM template, from ``schemas/``.
 
 One function per schema (same code, ``GAPFILL_PROVIDER`` selecting the type), each with
-its own role (:mod:`gapfill.build.iam`), its own log group with retention, and an exported
+its own role (:mod:`gapfill.bundling.iam`), its own log group with retention, and an exported
 ``ServiceToken`` that stack templates import as ``<stack>-<Suffix>-ServiceToken``. The
 template is generated rather than hand-written so that a new schema, or a new permission
 in one, flows into the deployed roles without anyone editing YAML; the committed file is
@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from gapfill.build import iam
+from gapfill.bundling import iam
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "packaging" / "template.yaml"

@@ -157,7 +157,7 @@ SCOPES: tuple[Scope, ...] = (
 )
 
 #: Granted when no row matches: IAM cannot check what we do not know how to scope.
-UNSCOPED = Scope("*", ("*",), "no scoping rule in gapfill/build/iam.py: granted on every resource")
+UNSCOPED = Scope("*", ("*",), "no scoping rule in gapfill/bundling/iam.py: granted on every resource")
 
 
 def scope_for(action: str) -> Scope:
