@@ -53,6 +53,16 @@ def limiter(operation: str, rate: float) -> RateLimiter:
         return found
 
 
+def from_search(item: dict[str, Any]) -> ActualUser:
+    """A SearchUsers summary as the diff compares it: SearchUsers returns
+    AfterContactWorkTimeLimit in milliseconds (its API reference says so), while rows,
+    CreateUser and the update calls use seconds."""
+    phone = dict(item.get("PhoneConfig") or {})
+    if phone.get("AfterContactWorkTimeLimit") is not None:
+        phone["AfterContactWorkTimeLimit"] = int(phone["AfterContactWorkTimeLimit"]) // 1000
+    return ActualUser.from_search({**item, "PhoneConfig": phone})
+
+
 class InvalidDirectoryError(Exception):
     """The CSV has problems; nothing was written. ``errors`` carry line numbers."""
 
@@ -198,7 +208,7 @@ class AgentDirectory:
             page = self.call("search_users", **kwargs)
             for item in page.get("Users", []):
                 if (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner:
-                    users.append(ActualUser.from_search(item))
+                    users.append(from_search(item))
             token = page.get("NextToken")
             if not token:
                 return users
@@ -362,7 +372,7 @@ class AgentDirectory:
         for item in found.get("Users", []):
             ours = (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner
             if ours and str(item.get("Username", "")).casefold() == want.key:
-                actual = ActualUser.from_search(item)
+                actual = from_search(item)
                 parts = directory.changed_parts(want, actual)
                 if parts:
                     self._update(want, actual, parts)

@@ -21,6 +21,7 @@ from providers.connect.user_directory import parse_physical_id
 
 TYPE = "Custom::ConnectUserDirectory"
 HEADER = ["Username", "FirstName", "LastName", "Email", "RoutingProfile", "SecurityProfiles"]
+OUTSIDER = {"FirstName": "Out", "LastName": "Outside", "Email": "out@example.com"}
 
 
 @contextlib.contextmanager
@@ -199,7 +200,7 @@ def test_users_it_does_not_manage_are_never_touched(
             InstanceId=iid,
             Username=name,
             Password="Outsider1x",
-            IdentityInfo={"LastName": "Outside"},
+            IdentityInfo=OUTSIDER,
             PhoneConfig={"PhoneType": "SOFT_PHONE"},
             SecurityProfileIds=[security],
             RoutingProfileId=profile,
@@ -215,7 +216,7 @@ def test_users_it_does_not_manage_are_never_touched(
     assert cfn.delete(TYPE, answer.physical_id, props(world, "own.csv")).ok
     for user_id in (alone, clash):
         user = connect.describe_user(InstanceId=iid, UserId=user_id)["User"]
-        assert user["IdentityInfo"] == {"LastName": "Outside"}
+        assert user["IdentityInfo"] == OUTSIDER
         assert OWNER_TAG not in user["Tags"]
     strict = cfn.create(TYPE, props(world, "own.csv"), logical_id="Strict")
     assert strict.status == "FAILED"
@@ -340,3 +341,26 @@ def test_a_mapping_key_holding_someone_elses_object_is_refused_before_any_user_i
     assert again.ok, again.reason
     assert cfn.delete(TYPE, created.physical_id, owned).ok
     assert s3.get_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json")["Body"].read() == body
+
+
+def test_a_resync_with_after_contact_work_limits_makes_no_update_call(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    """SearchUsers answers AfterContactWorkTimeLimit in milliseconds; rows hold seconds."""
+    header = [*HEADER, "PhoneType", "AfterContactWorkTimeLimit"]
+    rows = [[*row, "SOFT_PHONE", str(30 + i)] for i, row in enumerate(rows_for("acw", 4))]
+    upload(aws, world["bucket"], "acw/one.csv", rows, header)
+    upload(aws, world["bucket"], "acw/two.csv", rows, header)
+    first = props(world, "acw/one.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, first)
+    assert created.ok, created.reason
+    assert created.data["Created"] == 4
+    before = counts()
+    again = props(world, "acw/two.csv", RequestsPerSecond=1000)
+    resynced = cfn.update(TYPE, created.physical_id, again, first)
+    assert resynced.ok, resynced.reason
+    assert (resynced.data["Unchanged"], resynced.data["Updated"]) == (4, 0)
+    assert {op: delta(before, op) for op in counts() if op.startswith("update_user")} == {
+        op: 0 for op in counts() if op.startswith("update_user")
+    }
+    assert cfn.delete(TYPE, created.physical_id, again).ok
