@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -215,7 +216,10 @@ def test_phone_number_claims(aws: Any, unique: Any) -> None:
 
     first = available()
     assert all(n.startswith("+44") for n in first)
-    token = unique("claim")
+    token = str(uuid.uuid4())
+    with pytest.raises(ClientError) as excinfo:
+        connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken="a" * 64)
+    assert code(excinfo) == "InvalidParameterException", "ClientToken must be a lower-case UUID"
     with knobs(phone_claim_delay=600) as live:
         claim = connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken=token)
     again = connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken=token)
