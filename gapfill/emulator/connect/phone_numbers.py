@@ -64,6 +64,17 @@ CLAIM_TOKEN_RULE = documented.rule(
         "500-character maximum). No other Connect operation documents a pattern for ClientToken."
     ),
 )
+UNKNOWN_TARGET_RULE = documented.rule(
+    id="connect.list-phone-numbers-v2.unknown-target",
+    service="connect",
+    operations=("ListPhoneNumbersV2",),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_ListPhoneNumbersV2.html",
+    fact=(
+        "When given an instance ARN (TargetArn) or InstanceId, ListPhoneNumbersV2 returns the numbers "
+        "claimed to that instance; ResourceNotFoundException: the specified resource was not found "
+        "(an instance that does not exist), rather than an empty list."
+    ),
+)
 _CLAIM_TOKEN = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
 NATIONAL_DIGITS = 10
 
@@ -313,6 +324,8 @@ class Responses(_Base):
         params = body(self)
         backend = self.connect_backend
         target = str(params.get("TargetArn") or params.get("InstanceId") or "")
+        if target:
+            backend.known_instance(target)
         claims = backend.claimed_numbers(target)
         countries = params.get("PhoneNumberCountryCodes") or []
         types = params.get("PhoneNumberTypes") or []
