@@ -146,7 +146,7 @@ def test_a_throttled_emulator_still_completes(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
     upload(aws, world["bucket"], "t.csv", rows_for("thr", 30))
-    with knobs(throttle_rate=20.0, throttle_burst=2.0) as live:
+    with knobs(throttle_rate_scale=10.0, throttle_burst_scale=0.4) as live:
         throttled_before = live.throttled_count
         p = props(world, "t.csv", RequestsPerSecond=20)
         answer = cfn.create(TYPE, p)
@@ -162,7 +162,7 @@ def test_near_connects_real_rate_with_a_few_rows(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
     upload(aws, world["bucket"], "slow.csv", rows_for("slow", 4))
-    with knobs(throttle_rate=2.0, throttle_burst=2.0):
+    with knobs(throttle_rate_scale=1.0):
         answer = cfn.create(TYPE, props(world, "slow.csv", RequestsPerSecond=2))
         assert answer.ok, answer.reason
         assert answer.data["Created"] == 4
@@ -235,7 +235,7 @@ def test_resuming_after_a_partial_failure_does_only_the_rest(
     p = props(world, "partial.csv", RequestsPerSecond=1000, FailureTolerance=100)
     monkeypatch.setenv("GAPFILL_MAX_ATTEMPTS", "1")  # one attempt in total: throttled creates fail
     reset_clients()
-    with knobs(throttle_rate=4.0):
+    with knobs(throttle_rate_scale=2.0, throttle_burst_scale=0.2):
         first = cfn.create(TYPE, p)
     monkeypatch.delenv("GAPFILL_MAX_ATTEMPTS")
     reset_clients()
@@ -257,18 +257,18 @@ def test_resuming_after_a_partial_failure_does_only_the_rest(
 def test_a_long_sync_continues_in_re_invocations(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
-    upload(aws, world["bucket"], "long.csv", rows_for("long", 16))
+    upload(aws, world["bucket"], "long.csv", rows_for("long", 20))
     cfn.function_timeout = 6.0
-    p = props(world, "long.csv", RequestsPerSecond=5)
+    p = props(world, "long.csv", RequestsPerSecond=3)
     answer = cfn.create(TYPE, p)
     assert answer.ok, answer.reason
     assert answer.invocations > 1, "the sync should have handed over at least once"
-    assert answer.data["Created"] == 16
+    assert answer.data["Created"] == 20
     assert answer.data["Unchanged"] == 0, "work done before a hand-over must not be counted twice"
     mapping = json.loads(
         aws("s3").get_object(Bucket=world["bucket"], Key=answer.data["MappingObjectKey"])["Body"].read()
     )
-    assert len(mapping["Users"]) == 16
+    assert len(mapping["Users"]) == 20
     removed = cfn.delete(TYPE, answer.physical_id, p)
     assert removed.ok, removed.reason
     assert removed.invocations > 1
