@@ -37,6 +37,19 @@ else:
 
 IDENTITY_TYPES = ("SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY")
 
+ALIAS_RULE = documented.rule(
+    id="connect.create-instance.alias",
+    service="connect",
+    operations=("CreateInstance",),
+    source="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-instance.html",
+    fact=(
+        "InstanceAlias is only required when IdentityManagementType is CONNECT_MANAGED or SAML; it "
+        "is not required when IdentityManagementType is EXISTING_DIRECTORY (stated on the "
+        "AWS::Connect::Instance reference; the CreateInstance API reference leaves it optional "
+        "without saying when)."
+    ),
+)
+
 READY_RULE = documented.rule(
     id="connect.instance.not-active",
     service="connect",
