@@ -174,9 +174,9 @@ class ConnectContactFlow(Provider):
 
         publish = props.get("Status", "PUBLISHED") == "PUBLISHED"
         target = flow_id if publish else flow_id + SAVED_SUFFIX
-        current = connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=target)["ContactFlow"]
-        unchanged = flow_content.same_content(current.get("Content"), content)
-        if not unchanged or (publish and current.get("Status") != "PUBLISHED"):
+        current = self._current(instance_id, target)
+        unchanged = current is not None and flow_content.same_content(current.get("Content"), content)
+        if not unchanged or (publish and current is not None and current.get("Status") != "PUBLISHED"):
             try:
                 connect.update_contact_flow_content(
                     InstanceId=instance_id, ContactFlowId=target, Content=content
@@ -192,6 +192,20 @@ class ConnectContactFlow(Provider):
         if to_remove:
             connect.untag_resource(resourceArn=arn, tagKeys=to_remove)
         return self._result(arn)
+
+    def _current(self, instance_id: str, target: str) -> dict[str, Any] | None:
+        """What Connect holds at ``target`` (``id`` published, ``id:$SAVED`` saved); None if
+        it was never published: DescribeContactFlow without ``:$SAVED`` then answers
+        ContactFlowNotPublishedException."""
+        connect = self.client("connect")
+        try:
+            return dict(
+                connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=target)["ContactFlow"]
+            )
+        except Exception as exc:
+            if error_code(exc) != "ContactFlowNotPublishedException":
+                raise
+            return None
 
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:

@@ -127,7 +127,7 @@ def test_many_problems_are_trimmed_to_fit(cfn: Any, aws: Any, unique: Any) -> No
     props = {"InstanceArn": instance_arn, "Name": "huge", "Type": "CONTACT_FLOW", "Content": flow(*ghosts)}
     answer = cfn.create(TYPE, props)
     body = assert_one_valid_response(answer, "FAILED")
-    assert "150 problems" in body["Reason"]
+    assert "50 problems" in body["Reason"], "Connect lists at most 50 problems (botocore's Problems)"
     assert "more" in body["Reason"]
     assert len(answer.puts[0].raw) <= MAX_BODY
 
@@ -207,7 +207,7 @@ def test_invalid_content_on_update_lists_problems_and_keeps_the_flow(cfn: Any, a
     reason = assert_one_valid_response(cfn.update(TYPE, created.physical_id, broken, props), "FAILED")[
         "Reason"
     ]
-    assert "Missing required field: StartAction" in reason
+    assert "StartAction is missing" in reason
     assert json.loads(described(aws, created.physical_id)["Content"]) == flow()
 
 
@@ -224,7 +224,7 @@ def test_saved_draft_then_publish(cfn: Any, aws: Any, unique: Any) -> None:
     }
     created = cfn.create(TYPE, props)
     assert_one_valid_response(created, "SUCCESS")  # drafts are not validated
-    assert described(aws, created.physical_id)["Status"] == "SAVED"
+    assert described(aws, created.physical_id, saved=True)["Status"] == "SAVED"
     publish = {**props, "Status": "PUBLISHED"}
     reason = assert_one_valid_response(cfn.update(TYPE, created.physical_id, publish, props), "FAILED")[
         "Reason"
@@ -314,3 +314,23 @@ def test_a_create_that_fails_after_making_the_flow_reports_it_so_the_delete_remo
     assert "Archived at birth" in names(aws, instance_id)
     assert_one_valid_response(cfn.delete(TYPE, failed.physical_id, props), "SUCCESS")
     assert "Archived at birth" not in names(aws, instance_id)
+
+
+def test_saved_update_of_a_published_flow_keeps_what_is_published(cfn: Any, aws: Any, unique: Any) -> None:
+    """Status SAVED on a published flow writes and compares the saved content (``:$SAVED``),
+    never the published one; publishing it again is a content update of the flow id."""
+    _, instance_arn = make_instance(aws, unique)
+    props = {"InstanceArn": instance_arn, "Name": "live", "Type": "CONTACT_FLOW", "Content": flow()}
+    created = cfn.create(TYPE, props)
+    assert_one_valid_response(created, "SUCCESS")
+    draft_content = flow(action("hi", "MessageParticipant", Text="new greeting"))
+    draft = {**props, "Status": "SAVED", "Content": draft_content}
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, draft, props), "SUCCESS")
+    assert json.loads(described(aws, created.physical_id)["Content"]) == flow()
+    assert json.loads(described(aws, created.physical_id, saved=True)["Content"]) == draft_content
+    before = calls("update_contact_flow_content")
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, draft, draft), "SUCCESS")
+    assert calls("update_contact_flow_content") == before, "the saved content is already there"
+    publish = {**draft, "Status": "PUBLISHED"}
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, publish, draft), "SUCCESS")
+    assert json.loads(described(aws, created.physical_id)["Content"]) == draft_content
