@@ -103,3 +103,10 @@ def test_every_action_type_names_its_documentation_page() -> None:
         assert spec.page, kind
         assert " " not in spec.page, kind
         assert spec.allowed <= fl.CLASSIC, kind
+
+
+def test_the_docs_page_lists_every_flow_rule() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "flow-language.md").read_text(encoding="utf-8")
+    for rule in documented.catalogue():
+        if rule.id.startswith("connect.flow."):
+            assert f"`{rule.id}`" in page, f"docs/flow-language.md does not list {rule.id}"
