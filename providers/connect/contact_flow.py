@@ -19,6 +19,9 @@ from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
 SAVED_SUFFIX = ":$SAVED"
+#: Top-level keys of flow content sent exactly as given: Metadata is free-form in the Flow
+#: language, and exports keep the exporting instance's ARNs, names and other tools' text there.
+FREE_FORM = ("Metadata",)
 #: Placeholder kind -> (list operation, summary list key, extra list arguments)
 CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}),
@@ -76,14 +79,14 @@ class ConnectContactFlow(Provider):
         """The content Connect should hold: loaded, placeholders resolved, rendered."""
         try:
             document = self._load_content()
-            found = placeholders.find(document)
+            found = placeholders.find(document, skip=FREE_FORM)
             values = placeholders.resolve(found, self._catalog, self.properties.get("Substitutions") or {})
         except flow_content.ContentError as exc:
             raise ProviderError(str(exc)) from None
         except placeholders.PlaceholderError as exc:
             where = "ContentS3" if self.properties.get("ContentS3") else "Content"
             raise ProviderError(f"{where}: " + "; ".join(exc.problems)) from None
-        return flow_content.render(placeholders.substitute(document, values))
+        return flow_content.render(placeholders.substitute(document, values, skip=FREE_FORM))
 
     def _invalid(self, exc: Exception, operation: str) -> ProviderError:
         problems = getattr(exc, "response", {}).get("problems") or []

@@ -119,3 +119,30 @@ def test_exported_flow_without_placeholders_is_refused_naming_each_foreign_refer
     assert "belongs to another instance" in reason
     assert "is not associated with the instance" in reason
     assert "Metadata" not in reason
+
+
+def test_metadata_text_that_looks_like_a_placeholder_is_left_as_exported(
+    cfn: Any, aws: Any, unique: Any
+) -> None:
+    """Exports of flows managed by other tools carry their interpolations in Metadata (e.g.
+    Terraform's ``${var.queues_map["support"]}``); Metadata is free-form, so it is neither
+    resolved nor refused."""
+    exported = json.loads(EXPORTED.read_text(encoding="utf-8"))
+    content = copy.deepcopy(exported)
+    content["Actions"] = with_placeholders(content["Actions"])
+    queue_meta = content["Metadata"]["ActionMetadata"]["72d1a6c9-0d8e-4fe1-9c9c-de70af018dbe"]["queue"]
+    queue_meta["id"] = '${var.queues_map["support"]}'
+    content["Metadata"]["note"] = "${Queue:Not a placeholder here}"
+    _, instance_arn = target_instance(aws, unique)
+    props = {
+        "InstanceArn": instance_arn,
+        "Name": "Main (tf)",
+        "Type": "CONTACT_FLOW",
+        "Content": json.dumps(content),
+    }
+    answer = cfn.create(TYPE, props)
+    assert_one_valid_response(answer, "SUCCESS")
+    ids = arns.flow_ids(answer.physical_id)
+    assert ids
+    stored = aws("connect").describe_contact_flow(InstanceId=ids[0], ContactFlowId=ids[1])["ContactFlow"]
+    assert json.loads(stored["Content"])["Metadata"] == content["Metadata"]
