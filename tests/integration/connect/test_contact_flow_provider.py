@@ -21,7 +21,7 @@ def flow(*actions: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2019-10-30", "StartAction": chain[0]["Identifier"], "Actions": chain}
 
 
-def action(identifier: str, kind: str, **parameters: str) -> dict[str, Any]:
+def action(identifier: str, kind: str, **parameters: Any) -> dict[str, Any]:
     return {
         "Identifier": identifier,
         "Type": kind,
@@ -48,7 +48,9 @@ def test_placeholders_resolve_by_name(cfn: Any, aws: Any, unique: Any) -> None:
     connect.associate_lambda_function(InstanceId=instance_id, FunctionArn=LAMBDA)
     content = flow(
         action("queue", "UpdateContactTargetQueue", QueueId="${Queue:BasicQueue}"),
-        action("whisper", "UpdateContactEventHooks", AgentWhisper="${Flow:Default agent whisper}"),
+        action(
+            "whisper", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}
+        ),
         action("beep", "MessageParticipant", PromptId="${Prompt:Beep.wav}"),
         action("hours", "CheckHoursOfOperation", HoursOfOperationId="${Hours:Basic Hours}"),
         action("lookup", "InvokeLambdaFunction", LambdaFunctionARN="${Lambda:customer-lookup}"),
@@ -69,7 +71,7 @@ def test_placeholders_resolve_by_name(cfn: Any, aws: Any, unique: Any) -> None:
     params = {a["Identifier"]: a["Parameters"] for a in stored["Actions"]}
     queues = connect.list_queues(InstanceId=instance_id)["QueueSummaryList"]
     assert params["queue"]["QueueId"] == next(q["Arn"] for q in queues if q["Name"] == "BasicQueue")
-    assert params["whisper"]["AgentWhisper"].startswith(instance_arn + "/contact-flow/")
+    assert params["whisper"]["EventHooks"]["AgentWhisper"].startswith(instance_arn + "/contact-flow/")
     assert params["beep"]["PromptId"].startswith(instance_arn + "/prompt/")
     assert params["hours"]["HoursOfOperationId"].startswith(instance_arn + "/operating-hours/")
     assert params["lookup"]["LambdaFunctionARN"] == LAMBDA
@@ -267,7 +269,7 @@ def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) ->
     _, instance_arn = make_instance(aws, unique)
     content = flow(
         action("q", "UpdateContactTargetQueue", QueueId="${Queue:BasicQueue}"),
-        action("w", "UpdateContactEventHooks", AgentWhisper="${Flow:Default agent whisper}"),
+        action("w", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}),
     )
     props = {"InstanceArn": instance_arn, "Name": "throttled", "Type": "CONTACT_FLOW", "Content": content}
     with knobs(throttle_rate=4.0, throttle_burst=1.0) as live:
