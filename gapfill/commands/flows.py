@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(flowcheck.flow_language.flow_types())
         print(f"gapfill flows check: --type {args.flow_type} is not a flow type ({known})", file=sys.stderr)
         return 2
+    if args.endpoint_url and not args.instance:
+        print("gapfill flows check: --endpoint-url needs --instance ARN", file=sys.stderr)
+        return 2
     if args.corpus:
         return _corpus(args.corpus)
     if not args.files:

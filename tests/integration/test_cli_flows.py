@@ -60,6 +60,7 @@ def test_usage_errors(tmp_path: Path, capsys: Any) -> None:
     assert main(["flows", "check", str(tmp_path / "missing.json")]) == 2
     assert main(["flows", "check", "--type", "IVR", str(EXPORTED)]) == 2
     assert main(["flows", "check"]) == 2
+    assert main(["flows", "check", "--endpoint-url", "http://127.0.0.1:1", str(EXPORTED)]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
