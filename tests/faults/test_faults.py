@@ -70,16 +70,16 @@ def test_aws_5xx_and_throttling_are_retried_and_the_operation_succeeds(
 def test_connect_throttling_by_the_emulator_is_absorbed(
     case: ContractCase, cfn: LocalCloudFormation, aws: Any, unique: Any, logs: Any
 ) -> None:
-    """The emulator's own per-API token bucket (Connect's documented ~2 requests/second)."""
+    """The emulator's own per-API token bucket at Connect's documented quota (2/s, burst 5)."""
     from gapfill.emulator.connect import backend
 
     connect = backend()
-    connect.knobs.update({"throttle_rate": 2.0, "throttle_burst": 1.0})
+    connect.knobs.update({"throttle_rate_scale": 1.0, "throttle_burst_scale": 1.0})
     try:
         cfn.function_timeout = case.function_timeout
         check_create_then_delete(cfn, case, _env(aws, unique, logs))
     finally:
-        connect.knobs.update({"throttle_rate": None})
+        connect.knobs.update({"throttle_rate_scale": None})
 
 
 # -- the ResponseURL -------------------------------------------------------------------------------
