@@ -133,7 +133,7 @@ class HtmlPage(Provider):
                 self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
                 metadata[SCRIPT_KEY] = script_key
                 script_url = relative_url(key, script_key)
-            body = render(ccp_template.TEMPLATE, ccp_template.page_values(values, streams_url=script_url))
+            body = ccp_template.render_page(values, streams_url=script_url)
         else:
             template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
             body = render(template, values)

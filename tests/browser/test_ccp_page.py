@@ -29,37 +29,6 @@ XSS = "</script><script>alert(1)</script>"
 HOSTILE_TITLE = XSS + '<img src=x onerror="window.gapfillPwned=1"><script>window.gapfillPwned=2</script>'
 
 
-@pytest.fixture
-def publish(
-    cfn: Any, aws: Callable[[str], Any], unique: Callable[[str], str], site: Site
-) -> Callable[..., str]:
-    """Generate the page with the real provider into moto's S3 and serve what it wrote."""
-
-    def make(name: str, **values: str) -> str:
-        bucket = unique("ccp-site")
-        aws("s3").create_bucket(Bucket=bucket)
-        answer = cfn.create(
-            "Custom::HtmlPage",
-            {
-                "Bucket": bucket,
-                "Key": "index.html",
-                "Values": {
-                    "Region": "us-east-1",
-                    "StreamsUrl": f"{site.base}/streams/connect-streams-min.js",
-                    "LoginPopup": "false",
-                    "Height": "600px",
-                    **values,
-                },
-            },
-        )
-        assert answer.ok, answer.reason
-        body = aws("s3").get_object(Bucket=bucket, Key="index.html")["Body"].read()
-        site.pages[f"/{name}.html"] = body
-        return f"{site.base}/{name}.html"
-
-    return make
-
-
 def save_screenshot(page: Page, name: str) -> list[bytes]:
     png = page.screenshot()
     OUTPUT.mkdir(exist_ok=True)
