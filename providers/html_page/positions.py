@@ -238,14 +238,24 @@ class _Tokenizer(HTMLParser):
             self._put(text, Slot(REFUSED, _RAW_TEXT[element]))
 
     def _script_slots(self, text: str) -> None:
-        found = self._found(text)
         if "<!--" in text:
             reason = "inside a <script> that contains '<!--' (browsers parse it differently)"
             self._put(text, Slot(REFUSED, reason))
             return
-        states = jslex.state_at(text, [offset for _, offset in found])
-        for index, offset in found:
-            self.slots.setdefault(index, Slot(SCRIPT, "inside <script>", js_state=states[offset]))
+        for index, state in self._js_states(text).items():
+            self.slots.setdefault(index, Slot(SCRIPT, "inside <script>", js_state=state))
+
+    def _js_states(self, text: str) -> dict[int, str]:
+        """The JavaScript state of each sentinel, read both as raw text (HTML script) and with
+        character references decoded (SVG and MathML script): code only if code in both."""
+        states: dict[int, str] = {}
+        for variant in (text, html.unescape(text)):
+            found = self._found(variant)
+            lexed = jslex.state_at(variant, [offset for _, offset in found])
+            for index, offset in found:
+                if states.get(index, jslex.CODE) == jslex.CODE:
+                    states[index] = lexed[offset]
+        return states
 
     def handle_data(self, data: str) -> None:
         if self._raw_element:

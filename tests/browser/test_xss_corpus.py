@@ -71,6 +71,10 @@ POSITIONS: dict[str, tuple[str, str | None]] = {
         "<script>var a = {{ V|js }}, b = {{ V|js }}; window.gfSeen = a === b ? a : null;</script>",
         "window.gfSeen",
     ),
+    "svg script (references decoded)": (
+        "<svg><script>window.gfSeen = {{ V|js }};</script></svg>",
+        "window.gfSeen",
+    ),
     "script template literal": ("<script>window.gfSeen = `${ {{ V|js }} }`;</script>", "window.gfSeen"),
     "json data block": (
         '<script type="application/json" id="out">{{ V|json }}</script>',

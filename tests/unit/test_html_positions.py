@@ -80,6 +80,8 @@ def test_the_issue_injections_are_refused_or_inert(template: str, value: str | N
         ("<noscript>{{ V }}</noscript>", "line 1, column 11", "noscript"),
         ('<a href="{{ V|js }}">', "line 1, column 10", "URL attribute takes |url"),
         ("<!DOCTYPE {{ V }}>", "line 1, column 11", "declaration"),
+        # SVG script decodes character references: &quot; opens a string there.
+        ("<svg><script>f(&quot;{{ V|js }}&quot;)</script></svg>", "line 1, column 22", "JavaScript string"),
     ],
 )
 def test_unsafe_positions_are_refused_naming_placeholder_position_and_context(
