@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from providers.connect import directory, resolve
+from providers.connect import directory, passwords, resolve
 from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
 from providers.core.aws import client
 from providers.core.log import logger, redactor
@@ -65,6 +65,14 @@ def config_from_env() -> SyncConfig:
         requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,
         default_security_profiles=tuple(s.strip() for s in security.split(";") if s.strip()),
+        protection=passwords.SecretProtection.from_properties(
+            {
+                "PasswordKmsKeyId": os.environ.get("PASSWORD_KMS_KEY_ID"),
+                "PasswordReaders": [
+                    r.strip() for r in os.environ.get("PASSWORD_READERS", "").split(";") if r.strip()
+                ],
+            }
+        ),
     )
 
 

@@ -152,6 +152,8 @@ class SyncConfig:
     requests_per_second: float = 2.0
     default_routing_profile: str | None = None
     default_security_profiles: tuple[str, ...] = ()
+    #: KMS key and readers of the password secrets (passwords.SecretProtection).
+    protection: passwords.SecretProtection = field(default_factory=passwords.SecretProtection)
     margin_seconds: float = DEFAULT_MARGIN
 
 
@@ -176,6 +178,7 @@ class AgentDirectory:
         self.config = config
         self.connect = client("connect")
         self.secrets = client("secretsmanager")
+        self.guard = passwords.SecretGuard(self.secrets, client("sts"), config.protection)
         self.s3 = client("s3")
         self.time_left = time_left
         self.keep_secret = keep_secret
@@ -434,7 +437,9 @@ class AgentDirectory:
                 SecretString=value,
                 Description=f"Amazon Connect password of {username} (gapfill agent directory)",
                 Tags=self._secret_tags(username),
+                **self.config.protection.create_options(),
             )
+            self.guard.protect(name)
             return password, True
         except Exception as exc:
             if error_code(exc) != "ResourceExistsException":
@@ -443,6 +448,7 @@ class AgentDirectory:
         if tags.get(OWNER_TAG) != self.config.owner:
             raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
         self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        self.guard.protect(name)
         return password, False
 
     def _drop_secret(self, username: str) -> None:
