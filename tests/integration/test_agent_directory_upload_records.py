@@ -75,12 +75,12 @@ def test_an_older_event_never_replaces_the_newest_record(aws: Any, table: str) -
     newer, older = "0055AED6DCD90281F0", "55AED6DCD90281E5"  # shorter is older: S3 left-pads
     assert record_uploads(event("agents/a.csv", newer, size=2, etag="new")) == 1
     assert record_uploads(event("agents/a.csv", older, size=1, etag="old")) == 1
-    latest = [r for r in rows(aws, table, "agents/a.csv") if r["sequencer"]["S"] == LATEST][0]
+    latest = next(r for r in rows(aws, table, "agents/a.csv") if r["sequencer"]["S"] == LATEST)
     assert latest["eTag"] == {"S": "new"}
     assert latest["latestSequencer"] == {"S": padded(newer)}
     assert len(rows(aws, table, "agents/a.csv")) == 3  # both events' history, one LATEST
     assert record_uploads(event("agents/a.csv", "0055AED6DCD9028200", etag="newest")) == 1
-    latest = [r for r in rows(aws, table, "agents/a.csv") if r["sequencer"]["S"] == LATEST][0]
+    latest = next(r for r in rows(aws, table, "agents/a.csv") if r["sequencer"]["S"] == LATEST)
     assert latest["eTag"] == {"S": "newest"}
 
 
