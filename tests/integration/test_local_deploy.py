@@ -53,6 +53,8 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     page = next(c for c in deployment.created if c.resource_type == "Custom::HtmlPage")
     body = aws("s3").get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"].read()
     assert b"initCCP" in body
+    # SamlUrl in the local parameters reaches the page as its login URL (main -> frontend -> page).
+    assert b"https://idp.example.com/saml/relay?RelayState=connect" in body
     notification = next(c for c in deployment.created if c.logical_id == "TranscriptNotification")
     config = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
     assert config["LambdaFunctionConfigurations"]
