@@ -8,7 +8,8 @@ Environment:
   ``Custom::ConnectUserDirectory`` resource, so both manage the same users (required);
 * ``DIRECTORY_PREFIX``: only keys under this prefix are synced (default: all);
 * ``REQUESTS_PER_SECOND`` (default 2), ``DEFAULT_ROUTING_PROFILE``,
-  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``).
+  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``);
+* ``UPLOADS_TABLE``: every upload's record is written there (:mod:`upload_records`).
 
 Only ``.csv`` keys are synced, so the mapping JSON written next to the CSV never triggers the
 function. Keys in S3 events are URL-encoded (``+`` for spaces). A bad CSV is logged with its
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
+from functions.agent_directory.upload_records import record_uploads
 from providers.connect import directory, passwords, resolve
 from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
 from providers.core.aws import client
@@ -141,6 +143,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = config_from_env()
     continuation = event.get(CONTINUATION_KEY) if isinstance(event, dict) else None
     jobs = [continuation] if isinstance(continuation, dict) else csv_jobs(event)
+    if not isinstance(continuation, dict):
+        record_uploads(event)  # the onboarding write-up's upload records (UPLOADS_TABLE)
     try:
         return {"results": [run_job(job, config, context) for job in jobs]}
     finally:

@@ -452,10 +452,14 @@ class FunctionSpec:
     handler: str
     #: Distributions (pinned in packaging/requirements.txt) installed into the zip.
     requirements: tuple[str, ...]
+    #: A function whose handler is a root module (``lambda_function.lambda_handler``, as the
+    #: QR upload specification names it): the files of ``functions/<source>/`` go to the zip's
+    #: root, and the code may import nothing else from the tree.
+    source: str = ""
 
     @property
     def package(self) -> str:
-        return f"{FUNCTIONS_DIR}.{self.name}"
+        return f"{FUNCTIONS_DIR}.{self.source or self.name}"
 
     @property
     def zip_name(self) -> str:
@@ -473,6 +477,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "agent_directory",
         "functions.agent_directory.handler.lambda_handler",
         ("aws-lambda-powertools", "typing-extensions"),
+    ),
+    # templates/qr-upload.yaml: code keys http_api_handler.zip and websocket_event_handler.zip.
+    FunctionSpec("http_api_handler", "lambda_function.lambda_handler", (), source="qr_http_api"),
+    FunctionSpec(
+        "websocket_event_handler", "lambda_function.lambda_handler", (), source="qr_websocket_event"
     ),
 )
 
@@ -578,6 +587,8 @@ def function_sources(root: Path, spec: FunctionSpec) -> tuple[dict[str, Path], s
     package_dir = root.joinpath(*spec.package.split("."))
     if not package_dir.is_dir():
         raise BuildError(f"{package_dir} is missing")
+    if spec.source:
+        return _root_module_sources(root, spec, package_dir)
     handler_module = spec.handler.rpartition(".")[0]
     if module_file(root, handler_module) is None:
         raise BuildError(f"{spec.name}: handler module {handler_module} is not in the tree")
@@ -585,6 +596,24 @@ def function_sources(root: Path, spec: FunctionSpec) -> tuple[dict[str, Path], s
     start = [_module_name(root, path) for name, path in entries.items() if name.endswith(".py")]
     code, third_party = code_closure(root, [handler_module, *start])
     entries.update(code)
+    return entries, third_party
+
+
+def _root_module_sources(
+    root: Path, spec: FunctionSpec, package_dir: Path
+) -> tuple[dict[str, Path], set[str]]:
+    """A root-module function: its package's files at the zip root, importing no tree code."""
+    handler_module = spec.handler.rpartition(".")[0]
+    if not (package_dir / f"{handler_module}.py").is_file():
+        raise BuildError(f"{spec.name}: handler module {handler_module}.py is not in {package_dir}")
+    entries = {name: path for name, path in _walk(package_dir) if name != "__init__.py"}
+    code, third_party = code_closure(root, [f"{spec.package}.{handler_module}"])
+    own = spec.package.replace(".", "/") + "/"
+    tree = sorted(n for n in code if not n.startswith(own) and n != f"{FUNCTIONS_DIR}/__init__.py")
+    if tree:
+        raise BuildError(
+            f"{spec.name}: a root-module function may import nothing from the tree ({', '.join(tree)})"
+        )
     return entries, third_party
 
 
