@@ -93,6 +93,7 @@ print(time.perf_counter() - t)
 
 def bench_cold_start(runs: int, endpoint_env: dict[str, str], aws: Callable[[str], Any]) -> Row:
     from gapfill.local.protocol import ResponseServer
+    from tests.integration.s3_destinations import s3_may
 
     server = ResponseServer()
     env = {**os.environ, **endpoint_env, "GAPFILL_ALLOW_LOCAL_RESPONSE_URL": "1", "PYTHONPATH": str(REPO)}
@@ -113,6 +114,9 @@ def bench_cold_start(runs: int, endpoint_env: dict[str, str], aws: Callable[[str
                 aws("s3").create_bucket(Bucket=bucket)
                 queue_url = aws("sqs").create_queue(QueueName=bucket)["QueueUrl"]
                 queue = aws("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+                arn = queue["Attributes"]["QueueArn"]  # S3 validates it: the policy comes first
+                policy = s3_may("sqs:SendMessage", arn)
+                aws("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
                 token = uuid.uuid4().hex
                 code = _COLD.format(imports=imports, call=call, stack=stack, rid=token)
                 done = subprocess.run(

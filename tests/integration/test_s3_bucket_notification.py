@@ -82,7 +82,11 @@ def _ours(aws: Client, unique: Callable[[str], str]) -> dict[str, Any]:
             }
         ],
         "TopicConfigurations": [
-            {"Event": "s3:ObjectRemoved:Delete", "Topic": dest.topic(aws, unique("our-t"))}
+            {
+                "Event": "s3:ObjectRemoved:Delete",
+                "Topic": dest.topic(aws, unique("our-t")),
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
         ],
         "LambdaConfigurations": [
             {
@@ -164,7 +168,13 @@ def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, un
         "BucketName": bucket,
         "NotificationConfiguration": {
             "EventBridgeConfiguration": {"EventBridgeEnabled": True},
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q"))}],
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": dest.queue(aws, unique("q")),
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ],
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -177,7 +187,15 @@ def test_eventbridge_follows_updates_but_only_ours_is_undone(
     cfn: LocalCloudFormation, aws: Client, unique: Any
 ) -> None:
     queue = dest.queue(aws, unique("q"))
-    plain = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    plain = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": queue,
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
+        ]
+    }
     with_eb = {**plain, "EventBridgeConfiguration": {"EventBridgeEnabled": True}}
 
     # Created with EventBridge (found off): an update that drops it switches it off again.
@@ -212,7 +230,13 @@ def test_unvalidated_destination_is_retried_then_succeeds(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -231,7 +255,13 @@ def test_unvalidated_destination_fails_after_bounded_retries_with_s3s_message(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     before = dest.read(aws, bucket)
@@ -256,7 +286,13 @@ def test_skip_destination_validation_only_when_asked(
         "BucketName": bucket,
         "SkipDestinationValidation": True,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -313,7 +349,12 @@ def test_an_id_owned_by_someone_else_is_never_taken_over(
         "BucketName": bucket,
         "NotificationConfiguration": {
             "QueueConfigurations": [
-                {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "their-queue"}
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": dest.queue(aws, unique("q")),
+                    "Id": "their-queue",
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
             ]
         },
     }
@@ -328,7 +369,12 @@ def test_ids_given_in_the_template_are_used_and_owned(
     bucket, others = _bucket_with_others(aws, unique)
     block = {
         "QueueConfigurations": [
-            {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "orders-intake"}
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": dest.queue(aws, unique("q")),
+                "Id": "orders-intake",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
         ]
     }
     props = {"BucketName": bucket, "NotificationConfiguration": block}
@@ -392,30 +438,41 @@ EVENTS = st.lists(
 )
 
 
+@pytest.fixture(scope="module")
+def pool(emulator: Any) -> dict[str, list[str]]:
+    """Real destinations that let S3 deliver (S3 validates every one on every PUT), by kind."""
+    import boto3
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint)
+
+    tag = uuid.uuid4().hex[:8]
+    return {
+        "LambdaFunctionConfigurations": [dest.function(client, f"prop-fn{i}-{tag}") for i in range(6)],
+        "QueueConfigurations": [dest.queue(client, f"prop-q{i}-{tag}") for i in range(7)],
+        "TopicConfigurations": [dest.topic(client, f"prop-t{i}-{tag}") for i in range(7)],
+    }
+
+
 @st.composite
-def foreign_documents(draw: Any) -> dict[str, Any]:
+def foreign_documents(draw: Any, pool: dict[str, list[str]]) -> dict[str, Any]:
+    """Someone else's valid document: each entry under its own ``x<n>/`` prefix, so that no two
+    overlap (S3 refuses overlapping rules) and none overlaps ours under ``ours/``."""
     doc: dict[str, Any] = {}
     serial = 0
     for kind in config.KINDS:
         entries = []
         for _ in range(draw(st.integers(0, 2))):
             serial += 1
-            service = {
-                "LambdaFunctionConfigurations": "lambda",
-                "QueueConfigurations": "sqs",
-                "TopicConfigurations": "sns",
-            }[kind.api_key]
-            resource = "function:f" if service == "lambda" else "d"
             entry: dict[str, Any] = {
                 "Id": draw(st.sampled_from(["other", "gapfill-", "x"])) + str(serial),
-                kind.api_arn: f"arn:aws:{service}:us-east-1:123456789012:{resource}{serial}",
+                kind.api_arn: pool[kind.api_key][serial - 1],
                 "Events": draw(EVENTS),
             }
-            names = draw(st.lists(st.sampled_from(["prefix", "suffix"]), max_size=2, unique=True))
-            if names:
-                entry["Filter"] = {
-                    "Key": {"FilterRules": [{"Name": n, "Value": draw(RULE_VALUES)} for n in names]}
-                }
+            rules = [{"Name": "prefix", "Value": f"x{serial}/{draw(RULE_VALUES)}"}]
+            if draw(st.booleans()):
+                rules.append({"Name": "suffix", "Value": draw(RULE_VALUES)})
+            entry["Filter"] = {"Key": {"FilterRules": rules}}
             entries.append(entry)
         if entries:
             doc[kind.api_key] = entries
@@ -426,7 +483,7 @@ def foreign_documents(draw: Any) -> dict[str, Any]:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    foreign=foreign_documents(),
+    data=st.data(),
     first_event=st.sampled_from(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
     prefix=RULE_VALUES,
     eventbridge=st.booleans(),
@@ -434,16 +491,19 @@ def foreign_documents(draw: Any) -> dict[str, Any]:
 def test_random_foreign_configurations_survive_on_moto(
     cfn: LocalCloudFormation,
     aws: Client,
-    foreign: dict[str, Any],
+    pool: dict[str, list[str]],
+    data: Any,
     first_event: str,
     prefix: str,
     eventbridge: bool,
 ) -> None:
+    foreign = data.draw(foreign_documents(pool))
     bucket = dest.bucket(aws, f"prop-{uuid.uuid4().hex[:12]}")
     if foreign:
         aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=foreign)
-    queue = "arn:aws:sqs:us-east-1:123456789012:ours"
-    block: dict[str, Any] = {"QueueConfigurations": [{"Event": first_event, "Queue": queue}]}
+    queue = pool["QueueConfigurations"][-1]
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    block: dict[str, Any] = {"QueueConfigurations": [{"Event": first_event, "Queue": queue, "Filter": ours}]}
     if eventbridge:
         block["EventBridgeConfiguration"] = {"EventBridgeEnabled": True}
     props = {"BucketName": bucket, "NotificationConfiguration": block}
@@ -457,12 +517,14 @@ def test_random_foreign_configurations_survive_on_moto(
             "TopicConfigurations": [
                 {
                     "Event": "s3:ObjectCreated:Put",
-                    "Topic": "arn:aws:sns:us-east-1:123456789012:ours",
-                    "Filter": {"S3Key": {"Rules": [{"Name": "Prefix", "Value": prefix}]}},
+                    "Topic": pool["TopicConfigurations"][-1],
+                    "Filter": {"S3Key": {"Rules": [{"Name": "Prefix", "Value": f"ours/{prefix}"}]}},
                 }
             ],
         },
     }
+    if first_event == "s3:ObjectCreated:*":  # ours/... under ours/ for the same events: refused
+        changed["NotificationConfiguration"]["TopicConfigurations"][0]["Event"] = "s3:ObjectRestore:Post"
     updated = _ok(cfn.update(TYPE, created.physical_id, changed, props, logical_id=logical))
     assert len(updated.data["ConfigurationIds"].split(",")) == 2
     _assert_others_intact(aws, bucket, foreign)
@@ -480,7 +542,13 @@ def test_validation_retries_continue_in_a_re_invocation(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     cfn.function_timeout = 3.0
@@ -497,10 +565,26 @@ def test_two_resources_on_one_bucket_leave_each_other_alone(
     bucket, others = _bucket_with_others(aws, unique)
     queue = dest.queue(aws, unique("shared-q"))
     # Two logical ids, one queue: ids derive from the owner too, so ownership never mixes.
-    block = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    block = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": queue,
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
+        ]
+    }
     first_props = {"BucketName": bucket, "NotificationConfiguration": block}
     first = _ok(cfn.create(TYPE, first_props, logical_id="First"))
-    second_block = {"QueueConfigurations": [{"Event": "s3:ObjectRemoved:*", "Queue": queue}]}
+    second_block = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectRemoved:*",
+                "Queue": queue,
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
+        ]
+    }
     second_props = {"BucketName": bucket, "NotificationConfiguration": second_block}
     second = _ok(cfn.create(TYPE, second_props, logical_id="Second"))
     assert first.physical_id != second.physical_id
