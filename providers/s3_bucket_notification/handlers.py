@@ -26,6 +26,7 @@ from providers.core.errors import ProviderError
 from providers.core.provider import Pending, Provider, Result
 from providers.s3_bucket_notification import config
 from providers.s3_bucket_notification.config import (
+    AmbiguousConfigurationError,
     ConfigError,
     EventBridgeAction,
     Owner,
@@ -90,7 +91,7 @@ class S3BucketNotification(Provider):
             if self.operation == "Create" or self.replacing:
                 return self._create_once()
             return self._update_once()
-        except (ConfigError, OwnershipConflictError) as exc:
+        except (ConfigError, OwnershipConflictError, AmbiguousConfigurationError) as exc:
             raise ProviderError(str(exc)) from None
         except Exception as exc:
             if not is_validation_error(exc):

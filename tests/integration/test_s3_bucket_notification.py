@@ -595,3 +595,25 @@ def test_two_resources_on_one_bucket_leave_each_other_alone(
     _assert_others_intact(aws, bucket, others)
     _ok(cfn.delete(TYPE, second.physical_id, second_props, logical_id="Second"))
     assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_a_merge_s3_would_refuse_is_refused_before_the_put_naming_both(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    """Their queue takes s3:ObjectCreated:Put under in/ ending .csv; ours would take every
+    creation under in/2024/: one upload would match both, which S3 refuses."""
+    bucket, _ = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("clash-q"))
+    rules = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "in/2024/"}]}}
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": rules}]
+        },
+    }
+    before = dest.read(aws, bucket)
+    failed = _failed(cfn.create(TYPE, props))
+    assert "NotificationConfiguration.QueueConfigurations[0] (Id gapfill-" in failed.reason
+    assert "someone else's notification 'their-queue'" in failed.reason
+    assert ids.is_failed_create_id(failed.physical_id)
+    assert dest.read(aws, bucket) == before
