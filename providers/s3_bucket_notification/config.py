@@ -382,7 +382,15 @@ def merge(
     if eventbridge == "enable" or (eventbridge == "keep" and on):
         document[EVENTBRIDGE_KEY] = {}
     _check_preserved(base, document, set(removed), eventbridge)
-    return Plan(document=document, changed=document != base, removed=removed, added=added)
+    return Plan(document=document, changed=meaning(document) != meaning(base), removed=removed, added=added)
+
+
+def meaning(document: Mapping[str, Any]) -> tuple[frozenset[tuple[str, str]], bool]:
+    """What a document does, whatever the order of its entries: S3 keeps no meaningful order,
+    and a re-merge that only moves ours to the end must not count as a change (two of our
+    resources on one bucket would otherwise rewrite each other forever)."""
+    entries = frozenset((e.kind.api_key, json.dumps(e.body, sort_keys=True)) for e in entries_of(document))
+    return entries, eventbridge_on(document)
 
 
 def _check_preserved(

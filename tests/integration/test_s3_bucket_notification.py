@@ -1,6 +1,7 @@
 """Custom::S3BucketNotification against moto server over HTTP, driven by the local
-CloudFormation runner: other people's notifications survive, EventBridge is only switched
-off by whoever switched it on, and destinations S3 cannot validate yet are retried."""
+CloudFormation runner: other people's notifications survive, EventBridge is never switched
+off by us, destinations S3 cannot validate yet are retried, and someone else's broken
+destination never blocks our Delete."""
 
 from __future__ import annotations
 
@@ -140,9 +141,11 @@ def test_others_notifications_survive_create_update_delete(
     )
 
 
-def test_eventbridge_switched_on_by_us_is_switched_off_on_delete(
+def test_eventbridge_switched_on_by_us_stays_on_after_delete(
     cfn: LocalCloudFormation, aws: Client, unique: Any
 ) -> None:
+    """Once on, anyone may rely on EventBridge delivery and nobody can tell who does: our
+    Delete removes our entries only and leaves the switch on (as the AWS CDK does)."""
     bucket = dest.bucket(aws, unique("eb-off"))
     theirs = {
         "QueueConfigurations": [
@@ -155,11 +158,11 @@ def test_eventbridge_switched_on_by_us_is_switched_off_on_delete(
         "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
     }
     created = _ok(cfn.create(TYPE, props))
-    assert created.physical_id.endswith("/eventbridge")
+    assert not created.physical_id.endswith("/eventbridge")
     assert created.data["ConfigurationIds"] == ""
     assert _semantic(dest.read(aws, bucket))["eventbridge"]
     _ok(cfn.delete(TYPE, created.physical_id, props))
-    assert _semantic(dest.read(aws, bucket)) == _semantic(theirs)
+    assert _semantic(dest.read(aws, bucket)) == {**_semantic(theirs), "eventbridge": True}
 
 
 def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, unique: Any) -> None:
@@ -183,42 +186,36 @@ def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, un
     assert _semantic(dest.read(aws, bucket)) == _semantic(others)
 
 
-def test_eventbridge_follows_updates_but_only_ours_is_undone(
+def test_eventbridge_is_never_switched_off_by_an_update_or_a_delete(
     cfn: LocalCloudFormation, aws: Client, unique: Any
 ) -> None:
     queue = dest.queue(aws, unique("q"))
-    plain = {
-        "QueueConfigurations": [
-            {
-                "Event": "s3:ObjectCreated:*",
-                "Queue": queue,
-                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
-            }
-        ]
-    }
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    plain = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": ours}]}
     with_eb = {**plain, "EventBridgeConfiguration": {"EventBridgeEnabled": True}}
-
-    # Created with EventBridge (found off): an update that drops it switches it off again.
     bucket = dest.bucket(aws, unique("eb-upd"))
     owned = {"BucketName": bucket, "NotificationConfiguration": with_eb}
     created = _ok(cfn.create(TYPE, owned))
     dropped = {"BucketName": bucket, "NotificationConfiguration": plain}
     _ok(cfn.update(TYPE, created.physical_id, dropped, owned))
-    assert not _semantic(dest.read(aws, bucket))["eventbridge"]
-    _ok(cfn.update(TYPE, created.physical_id, owned, dropped))  # rollback
-    assert _semantic(dest.read(aws, bucket))["eventbridge"]
-    _ok(cfn.delete(TYPE, created.physical_id, owned))
-    assert dest.read(aws, bucket) == {}
+    assert _semantic(dest.read(aws, bucket))["eventbridge"], "an update switched EventBridge off"
+    _ok(cfn.delete(TYPE, created.physical_id, dropped))
+    assert dest.read(aws, bucket) == {"EventBridgeConfiguration": {}}
 
-    # Created without it: enabling it later cannot be recorded, so it is left on (safe side).
-    other = dest.bucket(aws, unique("eb-late"))
-    first = {"BucketName": other, "NotificationConfiguration": plain}
-    made = _ok(cfn.create(TYPE, first))
-    later = {"BucketName": other, "NotificationConfiguration": with_eb}
-    _ok(cfn.update(TYPE, made.physical_id, later, first))
-    assert _semantic(dest.read(aws, other))["eventbridge"]
-    _ok(cfn.delete(TYPE, made.physical_id, later))
-    assert dest.read(aws, other) == {"EventBridgeConfiguration": {}}
+
+def test_an_old_physical_id_that_recorded_eventbridge_still_deletes_from_the_id_alone(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    """Physical ids issued when Delete still switched EventBridge off end in /eventbridge:
+    such a Delete, even with stale properties, removes ours and leaves EventBridge on."""
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    created = _ok(cfn.create(TYPE, props, logical_id="Legacy"))
+    legacy_id = f"{created.physical_id}/eventbridge"
+    assert config.PhysicalId.parse(legacy_id) is not None
+    stale = {"BucketName": "elsewhere", "NotificationConfiguration": {"EventBridgeConfiguration": {}}}
+    _ok(cfn.delete(TYPE, legacy_id, stale, logical_id="Legacy"))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
 
 
 def test_unvalidated_destination_is_retried_then_succeeds(
@@ -529,7 +526,9 @@ def test_random_foreign_configurations_survive_on_moto(
     assert len(updated.data["ConfigurationIds"].split(",")) == 2
     _assert_others_intact(aws, bucket, foreign)
     _ok(cfn.delete(TYPE, created.physical_id, changed, logical_id=logical))
-    assert _semantic(dest.read(aws, bucket)) == _semantic(foreign)
+    left = _semantic(foreign)
+    left["eventbridge"] = left["eventbridge"] or eventbridge  # never switched off by us
+    assert _semantic(dest.read(aws, bucket)) == left
 
 
 def test_validation_retries_continue_in_a_re_invocation(
@@ -617,3 +616,40 @@ def test_a_merge_s3_would_refuse_is_refused_before_the_put_naming_both(
     assert "someone else's notification 'their-queue'" in failed.reason
     assert ids.is_failed_create_id(failed.physical_id)
     assert dest.read(aws, bucket) == before
+
+
+def _break_their_topic(aws: Client, others: dict[str, Any]) -> str:
+    """Someone else deletes the topic their notification names: S3 now fails every validated
+    PUT of this bucket's document on it."""
+    topic = str(others["TopicConfigurations"][0]["TopicArn"])
+    aws("sns").delete_topic(TopicArn=topic)
+    return topic
+
+
+def test_someone_elses_broken_destination_never_blocks_our_delete(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "3")
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    created = _ok(cfn.create(TYPE, props))
+    topic = _break_their_topic(aws, others)
+    deleted = _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert deleted.invocations == 1
+    # Theirs written back exactly as S3 held it (their broken entry included); ours gone.
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+    assert topic in str(dest.read(aws, bucket)["TopicConfigurations"])
+
+
+def test_someone_elses_broken_destination_still_fails_our_create_as_s3_does(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation is skipped only for a Delete, whose document holds nothing new."""
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "2")
+    bucket, others = _bucket_with_others(aws, unique)
+    topic = _break_their_topic(aws, others)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    failed = _failed(cfn.create(TYPE, props))
+    assert "Unable to validate the following destination configurations" in failed.reason
+    assert topic in failed.reason
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
