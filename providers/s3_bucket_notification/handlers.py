@@ -105,6 +105,8 @@ class S3BucketNotification(Provider):
         return self._attempt(1)
 
     def check(self, pending: Pending) -> Result | Pending:
+        written = pending.state.get("written")
+        self._written = str(written) if written else None
         outcome = self._attempt(int(pending.state.get("attempt", 1)) + 1)
         return outcome if outcome is not None else Result(str(self.physical_id))
 
@@ -122,19 +124,29 @@ class S3BucketNotification(Provider):
             if not is_validation_error(exc):
                 raise
             reason = describe_validation_error(exc)
+            # Nothing written yet: a Create reports the "made nothing" marker, an Update (replacing
+            # or not) the id CloudFormation already holds. Once a settle rewrite of ours was
+            # refused, our first write is on the bucket: report its id so Delete removes it.
+            creating = self.operation == "Create" and self._written is None
+            pid = (
+                ids.failed_create_id(self.request.request_id)
+                if creating
+                else str(self._written or self.physical_id)
+            )
             if attempt >= validation_attempts():
                 raise ProviderError(
-                    f"PutBucketNotificationConfiguration failed after {attempt} attempts: {reason}"
+                    f"PutBucketNotificationConfiguration failed after {attempt} attempts: {reason}",
+                    physical_id=None if creating else pid,
                 ) from None
             self.log.info(
                 "S3 cannot validate a destination yet; retrying",
                 extra={"phase": self.operation.lower(), "attempt": attempt, "error": reason},
             )
-            # Nothing was written: a Create that ends here reports the "made nothing" marker,
-            # an Update (replacing or not) the id CloudFormation already holds.
-            creating = self.operation == "Create"
-            pid = ids.failed_create_id(self.request.request_id) if creating else str(self.physical_id)
-            return Pending(pid, "S3 to validate the notification destinations", {"attempt": attempt})
+            return Pending(
+                pid,
+                "S3 to validate the notification destinations",
+                {"attempt": attempt, "written": self._written or ""},
+            )
 
     @property
     def _owner(self) -> Owner:
@@ -201,8 +213,12 @@ class S3BucketNotification(Provider):
         return PhysicalId.parse(self.physical_id)
 
     # -- write, then settle: re-read and re-merge while others' stale writes undo ours ---------
+    #: The physical id once this invocation's first write landed (None: nothing written yet).
+    _written: str | None = None
+
     def _converge(self, bucket: str, merge: Merge, physical_id: str) -> None:
         self._write(bucket, merge(self._read(bucket)))
+        self._written = physical_id
         window = settle_seconds()
         rewrites = 0
         settled_at = time.monotonic() + window

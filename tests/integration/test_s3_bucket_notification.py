@@ -653,3 +653,42 @@ def test_someone_elses_broken_destination_still_fails_our_create_as_s3_does(
     assert "Unable to validate the following destination configurations" in failed.reason
     assert topic in failed.reason
     assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_a_create_whose_first_write_landed_never_fails_with_the_made_nothing_marker(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our write lands; another writer's stale copy then removes it and our queue stops passing
+    S3's validation, so the settle rewrite is refused to the end. The FAILED answer carries the
+    real physical id (our first write was on the bucket), never the made-nothing marker."""
+    import threading
+
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "2")
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("late-fail-q"))
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": ours}]
+        },
+    }
+    s3 = aws("s3")
+
+    def stale_writer() -> None:
+        for _ in range(2000):
+            if queue in str(dest.read(aws, bucket)):
+                s3_notifications.fail_validation(queue)
+                s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=others)
+                return
+            threading.Event().wait(0.002)
+
+    thread = threading.Thread(target=stale_writer)
+    thread.start()
+    failed = _failed(cfn.create(TYPE, props))
+    thread.join()
+    assert "Unable to validate the following destination configurations" in failed.reason
+    assert not ids.is_failed_create_id(failed.physical_id)
+    assert failed.physical_id.startswith(f"{bucket}/")
+    _ok(cfn.delete(TYPE, failed.physical_id, props))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
