@@ -422,8 +422,10 @@ def owned_ids(document: Mapping[str, Any], owner: Owner, extra: Iterable[str] = 
 
 @dataclass(frozen=True)
 class PhysicalId:
-    """``<bucket>/<owner hash>`` plus ``/eventbridge`` when this resource turned EventBridge
-    on at Create (it was off): the one fact Delete needs that S3 cannot tell it later."""
+    """``<bucket>/<owner hash>``. Ids issued by earlier versions end in ``/eventbridge`` (this
+    resource had turned EventBridge on, and Delete then turned it off); they still parse and
+    round-trip unchanged through Updates, but nothing acts on the suffix any more: EventBridge
+    is never switched off, because anyone may rely on it once it is on."""
 
     bucket: str
     owner_hash: str
