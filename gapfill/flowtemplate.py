@@ -38,7 +38,9 @@ CONNECT_ARN = re.compile(
 LAMBDA_ARN = re.compile(
     r"^arn:aws[-a-z]*:lambda:[-a-z0-9]+:\d{12}:function:([A-Za-z0-9_-]{1,64}(:[\w$-]+)?)$"
 )
-LEX_ALIAS_ARN = re.compile(r"^arn:aws[-a-z]*:lex:[-a-z0-9]+:\d{12}:bot-alias/([A-Za-z0-9]+)/([A-Za-z0-9]+)$")
+LEX_ALIAS_ARN = re.compile(
+    r"^arn:aws[-a-z]*:lex:[-a-z0-9]+:\d{12}:bot-alias/([-A-Za-z0-9]+)/([-A-Za-z0-9]+)$"
+)
 #: Anything that looks like an ARN, rendered or not (other tools' templates put ``${X}`` in them).
 ARN_LIKE = re.compile(r"^arn:[^:\s]*:(connect|lambda|lex):")
 #: Connect ARN kind (also flow_language's reference kind) -> gapfill placeholder kind.

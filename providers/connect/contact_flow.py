@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import arns, flow_content, placeholders
+from providers.connect import arns, flow_content, lex_bots, placeholders
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
@@ -22,12 +22,14 @@ SAVED_SUFFIX = ":$SAVED"
 #: Top-level keys of flow content sent exactly as given: Metadata is free-form in the Flow
 #: language, and exports keep the exporting instance's ARNs, names and other tools' text there.
 FREE_FORM = ("Metadata",)
-#: Placeholder kind -> (list operation, summary list key, extra list arguments)
-CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}),
-    "Flow": ("list_contact_flows", "ContactFlowSummaryList", {}),
-    "Prompt": ("list_prompts", "PromptSummaryList", {}),
-    "Hours": ("list_hours_of_operations", "HoursOfOperationSummaryList", {}),
+#: Placeholder kind -> (list operation, summary list key, extra list arguments, name field)
+CATALOGS: dict[str, tuple[str, str, dict[str, Any], str]] = {
+    "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}, "Name"),
+    "Flow": ("list_contact_flows", "ContactFlowSummaryList", {}, "Name"),
+    "Prompt": ("list_prompts", "PromptSummaryList", {}, "Name"),
+    "Hours": ("list_hours_of_operations", "HoursOfOperationSummaryList", {}, "Name"),
+    "Module": ("list_contact_flow_modules", "ContactFlowModulesSummaryList", {}, "Name"),
+    "Agent": ("list_users", "UserSummaryList", {}, "Username"),
 }
 
 
@@ -68,11 +70,13 @@ class ConnectContactFlow(Provider):
             for page in connect.get_paginator("list_lambda_functions").paginate(InstanceId=self.instance_id):
                 found.update({arn: arn for arn in page.get("LambdaFunctions", [])})
             return found
-        operation, key, extra = CATALOGS[kind]
+        if kind == "LexBot":
+            return lex_bots.catalog(connect, self.client("lexv2-models"), str(self.properties["InstanceArn"]))
+        operation, key, extra, field = CATALOGS[kind]
         names: dict[str, str] = {}
         for page in connect.get_paginator(operation).paginate(InstanceId=self.instance_id, **extra):
             for item in page.get(key, []):
-                names.setdefault(str(item["Name"]), str(item["Arn"]))
+                names.setdefault(str(item[field]), str(item["Arn"]))
         return names
 
     def rendered_content(self) -> str:
@@ -86,7 +90,21 @@ class ConnectContactFlow(Provider):
         except placeholders.PlaceholderError as exc:
             where = "ContentS3" if self.properties.get("ContentS3") else "Content"
             raise ProviderError(f"{where}: " + "; ".join(exc.problems)) from None
+        self._lex_aliases = sorted({v for k, v in values.items() if k.kind == "LexBot"})
         return flow_content.render(placeholders.substitute(document, values, skip=FREE_FORM))
+
+    def _associate_bots(self) -> None:
+        """The Lex V2 bot aliases the content names, associated with the instance if they are
+        not yet (never disassociated: see :mod:`providers.connect.lex_bots`)."""
+        aliases = getattr(self, "_lex_aliases", [])
+        if not aliases:
+            return
+        try:
+            made_now = lex_bots.ensure_associated(self.client("connect"), self.instance_id, aliases)
+        except RuntimeError as exc:
+            raise ProviderError(f"Content: {exc}") from None
+        if made_now:
+            self.log.info("associated Lex V2 bot aliases", extra={"phase": "bots", "aliases": made_now})
 
     def _invalid(self, exc: Exception, operation: str) -> ProviderError:
         problems = getattr(exc, "response", {}).get("problems") or []
@@ -97,6 +115,7 @@ class ConnectContactFlow(Provider):
     def create(self) -> Result:
         props = self.properties
         content = self.rendered_content()
+        self._associate_bots()
         token = self.client_token("contact-flow")
         tags = {**arns.tag_map(props.get("Tags")), arns.CREATE_TOKEN_TAG: token}
         request: dict[str, Any] = {
@@ -164,6 +183,7 @@ class ConnectContactFlow(Provider):
         props, old = self.properties, self.old_properties
         connect = self.client("connect")
         content = self.rendered_content()
+        self._associate_bots()
 
         metadata: dict[str, Any] = {}
         if props["Name"] != old.get("Name"):

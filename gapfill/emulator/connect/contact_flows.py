@@ -3,14 +3,14 @@
 Content is checked as the Flow language is documented (:mod:`.flow_language`): publishing
 (``Status`` PUBLISHED, or a content update without ``:$SAVED``) validates the whole flow for
 its type and checks that every static ID or ARN the language puts in an action parameter
-names a queue, flow, prompt, hours of operation, agent or associated Lambda function of this
-instance; ``Metadata`` and free text are never read. Every problem found is returned in the
+names a queue, flow, prompt, hours of operation, agent, flow module or associated Lambda
+function of this instance; ``Metadata`` and free text are never read. Every problem found is returned in the
 ``problems`` of ``InvalidContactFlowException``. Saving (``Status`` SAVED, or ``:$SAVED``)
 only checks the documented length: AWS says SAVED does not initiate validation.
 
 A flow that was saved but never published has no published content: DescribeContactFlow
-without ``:$SAVED`` answers ``ContactFlowNotPublishedException``, as AWS does. Flow
-modules, Lex bots and views are not modelled here, so references to them are not checked.
+without ``:$SAVED`` answers ``ContactFlowNotPublishedException``, as AWS does. Views
+and Lex bot aliases are not checked (AWS documents no such check on publishing).
 Deletion is refused for nothing: AWS documents no flow that DeleteContactFlow refuses.
 """
 
@@ -54,6 +54,7 @@ _KINDS = {
     "prompt": ("prompt", "prompt"),
     "operating-hours": ("operating-hours", "hours of operation"),
     "agent": ("agent", "agent"),
+    "flow-module": ("flow-module", "flow module"),
 }
 
 
@@ -196,7 +197,9 @@ class Backend(_Base):
                 return None
             return f"{ref.parameter}: Lambda function {ref.value} is not associated with the instance"
         if ref.kind not in _KINDS:
-            return None  # flow modules, Lex bots and views are not modelled by the emulator
+            # Views are not modelled; a Lex bot alias's association is not documented as
+            # checked when a flow is published.
+            return None
         arn_kind, label = _KINDS[ref.kind]
         resource_id = ref.value
         parts = flow_language.connect_arn(ref.value)
@@ -213,6 +216,8 @@ class Backend(_Base):
     def _resource_ids(self, instance_id: str, kind: str) -> set[str]:
         if kind == "contact-flow":
             return set(self.contact_flows.get(instance_id, {}))
+        if kind == "flow-module":
+            return set(getattr(self, "flow_modules", {}).get(instance_id, {}))
         if kind == "agent":
             store = getattr(self, "agent_store", {}).get(instance_id)
             users = getattr(store, "users", None) if store is not None else None
