@@ -6,14 +6,15 @@ problem it lists. Updates change content (``update_contact_flow_content``, skipp
 Connect already holds the same flow) and metadata in place; Type or instance replace the
 flow. ``create_contact_flow`` has no ClientToken, so a flow is tagged with the request's
 token: a repeated request finds its own flow by name and adopts it instead of failing on
-the duplicate name.
+the duplicate name. ``AdoptExisting`` takes over a flow that exists already (an instance's
+default flows) and gives it back as it was on Delete (:mod:`providers.connect.flow_adoption`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import arns, flow_content, lex_bots, placeholders
+from providers.connect import arns, flow_adoption, flow_content, lex_bots, placeholders
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
@@ -117,6 +118,8 @@ class ConnectContactFlow(Provider):
         content = self.rendered_content()
         self._associate_bots()
         token = self.client_token("contact-flow")
+        if props.get("AdoptExisting"):
+            return self._adopt_existing(content, token)
         tags = {**arns.tag_map(props.get("Tags")), arns.CREATE_TOKEN_TAG: token}
         request: dict[str, Any] = {
             "InstanceId": self.instance_id,
@@ -168,6 +171,37 @@ class ConnectContactFlow(Provider):
             f"Name: a contact flow named '{name}' already exists in instance {self.instance_id}{hint}"
         )
 
+    def _adopt_existing(self, content: str, token: str) -> Result:
+        """Record the existing flow's content, then make it the template's."""
+        props = self.properties
+        connect = self.client("connect")
+        arn = flow_adoption.adopt(connect, self.instance_id, props["Name"], props["Type"], token)
+        flow_id = (arns.flow_ids(arn) or ("", ""))[1]
+        with made(arn):  # adopted: a failure here must still get the found content restored
+            publish = props.get("Status", "PUBLISHED") == "PUBLISHED"
+            try:
+                connect.update_contact_flow_content(
+                    InstanceId=self.instance_id,
+                    ContactFlowId=flow_id if publish else flow_id + SAVED_SUFFIX,
+                    Content=content,
+                )
+            except Exception as exc:
+                if error_code(exc) == "InvalidContactFlowException":
+                    raise self._invalid(exc, "UpdateContactFlowContent") from None
+                raise
+            metadata: dict[str, Any] = {}
+            if props.get("Description"):
+                metadata["Description"] = props["Description"]
+            if props.get("State") == "ARCHIVED":
+                metadata["ContactFlowState"] = "ARCHIVED"
+            if metadata:
+                connect.update_contact_flow_metadata(
+                    InstanceId=self.instance_id, ContactFlowId=flow_id, **metadata
+                )
+            if props.get("Tags"):
+                connect.tag_resource(resourceArn=arn, tags=arns.tag_map(props.get("Tags")))
+        return self._result(arn)
+
     @staticmethod
     def _result(arn: str) -> Result:
         flow = arns.flow_ids(arn)
@@ -187,6 +221,8 @@ class ConnectContactFlow(Provider):
 
         metadata: dict[str, Any] = {}
         if props["Name"] != old.get("Name"):
+            if props.get("AdoptExisting"):
+                raise ProviderError("Name: an adopted flow keeps its name (AdoptExisting finds it by name)")
             metadata["Name"] = props["Name"]
         if props.get("Description", "") != old.get("Description", ""):
             metadata["Description"] = props.get("Description", "")
@@ -238,8 +274,15 @@ class ConnectContactFlow(Provider):
                 "physical id is not a contact flow ARN; nothing to delete", extra={"phase": "delete"}
             )
             return
+        connect = self.client("connect")
         try:
-            self.client("connect").delete_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1])
+            adopted, version = flow_adoption.adoption(connect, str(self.physical_id))
+            if adopted:  # an adopted flow is given back, never deleted
+                if version is not None:
+                    flow_adoption.restore(connect, str(self.physical_id), version, self.log)
+                    self.log.info("adopted flow given back as found", extra={"phase": "delete"})
+                return
+            connect.delete_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1])
         except Exception as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise
