@@ -33,6 +33,12 @@ def register(actions: Any) -> None:
     template.formatter_class = argparse.RawDescriptionHelpFormatter
     template.add_argument("files", nargs="*", type=Path, metavar="FILE", help="exported flow files")
     template.add_argument("--yaml", action="store_true", help="print a Custom::ConnectContactFlow resource")
+    template.add_argument(
+        "--type", dest="flow_type", help="with --yaml: the flow type, if the file does not say"
+    )
+    template.add_argument(
+        "--adopt", action="store_true", help="with --yaml: AdoptExisting: true (an instance's default flows)"
+    )
     template.add_argument("--out", type=Path, metavar="DIR", help="write one file per flow here")
     template.add_argument("--corpus", type=Path, metavar="DIR", help="report over every *.json in DIR")
     template.add_argument("--report", action="store_true", help="with --corpus: list every ARN left")
@@ -143,7 +149,12 @@ def _one(path: Path, names: dict[str, str], args: argparse.Namespace) -> int:
         print(f"gapfill flows template: {exc}", file=sys.stderr)
         return 1
     result = flowtemplate.template(export.content, names)
-    text = yaml_resource(export, result.content, path) if args.yaml else _content_text(result.content)
+    export.flow_type = export.flow_type or args.flow_type
+    text = (
+        yaml_resource(export, result.content, path, args.adopt)
+        if args.yaml
+        else _content_text(result.content)
+    )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / (path.stem + (".yaml" if args.yaml else ".json"))).write_text(text, encoding="utf-8")
@@ -160,7 +171,9 @@ def _content_text(content: dict[str, Any]) -> str:
     return json.dumps(content, indent=2, ensure_ascii=False) + "\n"
 
 
-def yaml_resource(export: flowtemplate.Export, content: dict[str, Any], path: Path) -> str:
+def yaml_resource(
+    export: flowtemplate.Export, content: dict[str, Any], path: Path, adopt: bool = False
+) -> str:
     """A ``Custom::ConnectContactFlow`` resource for a template, content inline as a block."""
     import yaml
 
@@ -184,6 +197,8 @@ def yaml_resource(export: flowtemplate.Export, content: dict[str, Any], path: Pa
     }
     if export.description:
         props["Description"] = export.description
+    if adopt:
+        props["AdoptExisting"] = True
     props["Content"] = Literal(_content_text(content))
     logical = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Imported"
     resource = {f"{logical[:240]}Flow": {"Type": "Custom::ConnectContactFlow", "Properties": props}}

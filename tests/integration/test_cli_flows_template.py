@@ -72,3 +72,11 @@ def test_corpus_mode_counts_and_fails_only_on_arns_metadata_names(tmp_path: Path
     assert "corpus: 3 files, 1 not convertible" in out
     assert "Connect ARNs in Parameters: 12 of 13 rewritten" in out
     assert "left 1: Metadata names it in 2 ways: 'Sales', 'Support'" in out
+
+
+def test_yaml_for_a_default_flow_adopts_it(tmp_path: Path, capsys: Any) -> None:
+    path = write(tmp_path, "hold.json", {"Name": "Default agent hold", "Content": json.dumps(export())})
+    assert main(["flows", "template", "--yaml", "--adopt", "--type", "AGENT_HOLD", str(path)]) == 0
+    props = yaml.safe_load(capsys.readouterr().out)["DefaultAgentHoldFlow"]["Properties"]
+    assert props["AdoptExisting"] is True
+    assert props["Type"] == "AGENT_HOLD"
