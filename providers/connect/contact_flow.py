@@ -17,7 +17,7 @@ from typing import Any
 from providers.connect import arns, flow_adoption, flow_content, lex_bots, placeholders
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 
 SAVED_SUFFIX = ":$SAVED"
 #: Top-level keys of flow content sent exactly as given: Metadata is free-form in the Flow
@@ -265,6 +265,46 @@ class ConnectContactFlow(Provider):
             if error_code(exc) != "ContactFlowNotPublishedException":
                 raise
             return None
+
+    # -- read -----------------------------------------------------------------------------
+    #: Deploy-time inputs that Connect does not keep, so read cannot return them: the content
+    #: is read back resolved (placeholders and Substitutions applied), wherever it came from.
+    NOT_READ = ("Substitutions", "ContentS3")
+
+    def read(self) -> ReadResult | None:
+        """The flow as Connect holds it: the content the template's Status governs (the draft
+        for SAVED), name, type, description, state, the template's tags (gapfill's own tag
+        keys left out) and AdoptExisting while the flow is adopted."""
+        arn = str(self.physical_id or "")
+        flow = arns.flow_ids(arn)
+        if flow is None:
+            return None
+        connect = self.client("connect")
+        try:
+            live = connect.describe_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1] + SAVED_SUFFIX)
+            tags = connect.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        described = live["ContactFlow"]
+        props: dict[str, Any] = {
+            "InstanceArn": arn.split("/contact-flow/", 1)[0],
+            "Name": described["Name"],
+            "Type": described["Type"],
+            "Content": flow_content.normalise(described.get("Content", "{}")),
+            "State": described.get("State", "ACTIVE"),
+            "Status": described.get("Status", "PUBLISHED"),
+        }
+        if described.get("Description"):
+            props["Description"] = described["Description"]
+        user_tags = sorted((k, v) for k, v in tags.items() if not str(k).startswith("gapfill:"))
+        if user_tags:
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in user_tags]
+        if tags.get(flow_adoption.ADOPTED_TAG, flow_adoption.RELEASED) != flow_adoption.RELEASED:
+            props["AdoptExisting"] = True
+        result = self._result(arn)
+        return ReadResult({**props, **result.data}, result.data)
 
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:
