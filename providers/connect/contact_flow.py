@@ -95,13 +95,19 @@ class ConnectContactFlow(Provider):
         return flow_content.render(placeholders.substitute(document, values, skip=FREE_FORM))
 
     def _associate_bots(self) -> None:
-        """The Lex V2 bot aliases the content names, associated with the instance if they are
-        not yet (never disassociated: see :mod:`providers.connect.lex_bots`)."""
+        """The Lex V2 bot aliases the content names must be associated with the instance; with
+        AssociateLexBots they are associated if they are not (never disassociated: see
+        :mod:`providers.connect.lex_bots`)."""
         aliases = getattr(self, "_lex_aliases", [])
         if not aliases:
             return
         try:
-            made_now = lex_bots.ensure_associated(self.client("connect"), self.instance_id, aliases)
+            made_now = lex_bots.ensure_associated(
+                self.client("connect"),
+                self.instance_id,
+                aliases,
+                bool(self.properties.get("AssociateLexBots")),
+            )
         except RuntimeError as exc:
             raise ProviderError(f"Content: {exc}") from None
         if made_now:

@@ -5,9 +5,11 @@ A flow's ``ConnectParticipantWithLexBot`` names a bot alias by ARN, and Connect 
 instance use bots associated with it (AssociateBot). Names come from Lex V2 itself (ListBots,
 ListBotAliases, in the instance's account and region): ``Bot/Alias`` names one alias;
 ``Bot`` alone names the bot's alias associated with the instance when exactly one is, or its
-only alias. An alias a flow needs and the instance lacks is associated, then the association
-is checked with ListBots. The association is never removed by a flow: other flows, or the
-console, may rely on it, and removing it would break them (nothing lost).
+only alias. A flow may only use an alias associated with the instance: one that is not is
+refused, unless the template asks (``AssociateLexBots: true``) and it is then associated
+(AssociateBot, which also changes Connect's service-linked role and the alias's resource
+policy) and checked with ListBots. An association is never removed by a flow: other flows,
+or the console, may rely on it, and removing it would break them (nothing lost).
 """
 
 from __future__ import annotations
@@ -68,11 +70,19 @@ def _pages(client: Any, operation: str, key: str, args: Mapping[str, Any]) -> li
             return items
 
 
-def ensure_associated(connect: Any, instance_id: str, alias_arns: Iterable[str]) -> list[str]:
-    """Associate the aliases the instance lacks; the ones it had to associate. Raises
-    RuntimeError when ListBots does not show an association afterwards."""
+def ensure_associated(
+    connect: Any, instance_id: str, alias_arns: Iterable[str], associate: bool
+) -> list[str]:
+    """Associate the aliases the instance lacks (only if ``associate``); the ones it had to
+    associate. Raises RuntimeError naming every alias left unassociated."""
     have = set(associated(connect, instance_id))
     missing = sorted(set(alias_arns) - have)
+    if missing and not associate:
+        raise RuntimeError(
+            f"Lex V2 bot alias not associated with instance {instance_id}: {', '.join(missing)}; "
+            "associate it (AWS::Connect::IntegrationAssociation, IntegrationType LEX_BOT) or set "
+            "AssociateLexBots: true"
+        )
     for arn in missing:
         try:
             connect.associate_bot(InstanceId=instance_id, LexV2Bot={"AliasArn": arn})

@@ -150,10 +150,15 @@ def test_flows_exported_templated_and_deployed_elsewhere_are_equivalent(
         TYPE, {"InstanceArn": target_arn, "Name": "Queue music", "Type": "CUSTOMER_QUEUE", "Content": MUSIC}
     )
     assert_one_valid_response(music_answer, "SUCCESS")
-    answer = cfn.create(
-        TYPE,
-        {"InstanceArn": target_arn, "Name": "Main", "Type": "CONTACT_FLOW", "Content": json.dumps(templated)},
-    )
+    main_props = {
+        "InstanceArn": target_arn,
+        "Name": "Main",
+        "Type": "CONTACT_FLOW",
+        "Content": json.dumps(templated),
+    }
+    refused = assert_one_valid_response(cfn.create(TYPE, main_props), "FAILED")["Reason"]
+    assert f"Lex V2 bot alias not associated with instance {target_id}: {alias_arn}" in refused
+    answer = cfn.create(TYPE, {**main_props, "AssociateLexBots": "true"})
     assert_one_valid_response(answer, "SUCCESS")
 
     ids = arns.flow_ids(answer.physical_id)
