@@ -22,7 +22,8 @@ _LISTS = (
 
 def live_names(connect: Any, lex: Any, instance_id: str) -> dict[str, str]:
     """id and ARN -> name of every queue, flow, prompt, hours, module, agent and associated
-    Lex V2 bot alias (``Bot/Alias``) in the instance; a kind that cannot be listed is skipped."""
+    Lex V2 bot alias (``Bot/Alias``) in the instance; a kind that cannot be listed (access
+    denied, say) is skipped, an instance that does not exist is an error."""
     names: dict[str, str] = {}
     for operation, key, field in _LISTS:
         try:
@@ -30,7 +31,8 @@ def live_names(connect: Any, lex: Any, instance_id: str) -> dict[str, str]:
                 for item in page.get(key, []):
                     names[str(item["Id"])] = names[str(item["Arn"])] = str(item[field])
         except Exception as exc:
-            if not hasattr(exc, "response"):
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code is None or code == "ResourceNotFoundException":
                 raise
     names.update(_lex_names(connect, lex, instance_id))
     return names

@@ -94,8 +94,14 @@ def run_export(args: argparse.Namespace) -> int:
     if not args.out and not args.name:
         print("gapfill flows export: give --out DIR (or --name NAME for one flow on stdout)", file=sys.stderr)
         return 2
-    with _clients(args) as (connect, _lex):
-        flows = flowexport.export_flows(connect, _instance_id(args.instance), args.name)
+    try:
+        with _clients(args) as (connect, _lex):
+            flows = flowexport.export_flows(connect, _instance_id(args.instance), args.name)
+    except Exception as exc:
+        if not hasattr(exc, "response"):
+            raise
+        print(f"gapfill flows export: {args.instance}: {exc}", file=sys.stderr)
+        return 1
     if not flows:
         print(
             f"gapfill flows export: no flow {'named ' + repr(args.name) + ' ' if args.name else ''}in "
@@ -134,8 +140,14 @@ def run_template(args: argparse.Namespace) -> int:
         return 2
     names: dict[str, str] = {}
     if args.instance:
-        with _clients(args) as (connect, lex):
-            names = flowexport.live_names(connect, lex, _instance_id(args.instance))
+        try:
+            with _clients(args) as (connect, lex):
+                names = flowexport.live_names(connect, lex, _instance_id(args.instance))
+        except Exception as exc:
+            if not hasattr(exc, "response"):
+                raise
+            print(f"gapfill flows template: {args.instance}: {exc}", file=sys.stderr)
+            return 1
     status = 0
     for path in args.files:
         status = max(status, _one(path, names, args))

@@ -80,3 +80,14 @@ def test_yaml_for_a_default_flow_adopts_it(tmp_path: Path, capsys: Any) -> None:
     props = yaml.safe_load(capsys.readouterr().out)["DefaultAgentHoldFlow"]["Properties"]
     assert props["AdoptExisting"] is True
     assert props["Type"] == "AGENT_HOLD"
+
+
+def test_an_unknown_instance_is_a_clear_error(tmp_path: Path, capsys: Any, emulator: Any) -> None:
+    missing = "arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000"
+    where = ["--instance", missing, "--endpoint-url", emulator.endpoint]
+    assert main(["flows", "export", *where, "--out", str(tmp_path)]) == 1
+    assert main(["flows", "template", *where, str(write(tmp_path, "f.json", export()))]) == 1
+    err = capsys.readouterr().err
+    assert f"gapfill flows export: {missing}: " in err
+    assert f"gapfill flows template: {missing}: " in err
+    assert "ResourceNotFoundException" in err

@@ -176,3 +176,12 @@ def test_legacy_console_format_is_refused_with_a_hint() -> None:
     assert "Missing required field" not in message
     with pytest.raises(ft.ExportError, match="holds no flow"):
         ft.parse_export(json.dumps({"Name": "x"}), "x.json")
+
+
+def test_lex_names_name_a_bot_alone_only_when_one_alias_fits() -> None:
+    from providers.connect import lex_bots
+
+    a1, a2, b1 = "arn:a/1", "arn:a/2", "arn:b/1"
+    names = lex_bots.names([("A", "live", a1), ("A", "test", a2), ("B", "live", b1)], associated=[a2])
+    assert names == {"A/live": a1, "A/test": a2, "B/live": b1, "A": a2, "B": b1}
+    assert "A" not in lex_bots.names([("A", "live", a1), ("A", "test", a2)], associated=[])
