@@ -152,6 +152,12 @@ SCOPES: tuple[Scope, ...] = (
     Scope("sns:*", (SNS_TOPICS,), "topics of this account and region"),
     Scope("sqs:ListQueues", ("*",), "account-level listing"),
     Scope("sqs:*", (SQS_QUEUES,), "queues of this account and region"),
+    Scope("lex:ListBots", ("*",), "account-level listing of Lex V2 bots; no resource-level permission"),
+    Scope(
+        "lex:ListBotAliases",
+        ("arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot/*",),
+        "lists the aliases of a bot: the bot is the resource",
+    ),
     Scope("lex:*", (LEX_BOTS,), "bot aliases of this account and region"),
     Scope("logs:DescribeLogGroups", ("*",), "account-level listing"),
     Scope("logs:*", (LOG_GROUPS,), "log groups of this account and region"),

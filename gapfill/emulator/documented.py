@@ -25,6 +25,7 @@ MODULES = (
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
+    "gapfill.emulator.connect.flow_modules",
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
