@@ -6,7 +6,13 @@ Environment:
 * ``INSTANCE_ID``: the Connect instance id or ARN (required);
 * ``OWNER``: the directory's owner tag value, the ``OwnerTag`` attribute of the
   ``Custom::ConnectUserDirectory`` resource, so both manage the same users (required);
-* ``DIRECTORY_PREFIX``: only keys under this prefix are synced (default: all);
+* ``DIRECTORY_KEY``: the directory's CSV key (the resource's ``Key``); ``DIRECTORY_KEYS``
+  (``;``-separated) and ``DIRECTORY_PATTERN`` (a shell-style pattern, ``*`` matching ``/``
+  too) name further CSVs the template means; any other upload is only logged, since a sync
+  deletes every managed agent the file does not list (with none set, nothing is synced);
+* ``MAX_DELETIONS`` (a number or a percent, default 25%) and ``ALLOW_EMPTY`` (``true``): the
+  deletion guard of :mod:`providers.connect.guard`, as the resource's ``MaxDeletions`` and
+  ``AllowEmpty``;
 * ``REQUESTS_PER_SECOND`` (default 2), ``DEFAULT_ROUTING_PROFILE``,
   ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``).
 
@@ -19,6 +25,7 @@ short the function invokes itself asynchronously with the sync's cursor.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Callable
@@ -26,7 +33,14 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from providers.connect import directory, resolve
-from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
+from providers.connect.guard import DeletionGuard, parse_limit
+from providers.connect.sync import (
+    AgentDirectory,
+    DeletionRefusedError,
+    InvalidDirectoryError,
+    SyncConfig,
+    requests_per_second,
+)
 from providers.core.aws import client
 from providers.core.log import logger, redactor
 
@@ -65,12 +79,24 @@ def config_from_env() -> SyncConfig:
         requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,
         default_security_profiles=tuple(s.strip() for s in security.split(";") if s.strip()),
+        guard=DeletionGuard(
+            parse_limit(os.environ.get("MAX_DELETIONS")),
+            os.environ.get("ALLOW_EMPTY", "").strip().lower() == "true",
+        ),
     )
 
 
+def is_directory_key(key: str) -> bool:
+    """Is ``key`` one of the CSVs the template names (``DIRECTORY_KEY(S)``, ``DIRECTORY_PATTERN``)?"""
+    named = [os.environ.get("DIRECTORY_KEY", ""), *os.environ.get("DIRECTORY_KEYS", "").split(";")]
+    if key in {k.strip() for k in named if k.strip()}:
+        return True
+    pattern = os.environ.get("DIRECTORY_PATTERN", "").strip()
+    return bool(pattern) and fnmatch.fnmatchcase(key, pattern)
+
+
 def csv_jobs(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The CSV uploads under the directory prefix in an S3 event (keys URL-decoded)."""
-    prefix = os.environ.get("DIRECTORY_PREFIX", "")
+    """The uploads of the directory's CSVs in an S3 event (keys URL-decoded)."""
     jobs = []
     for record in event.get("Records") or []:
         if record.get("eventSource") != "aws:s3" or not str(record.get("eventName", "")).startswith(
@@ -79,8 +105,15 @@ def csv_jobs(event: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         s3 = record.get("s3") or {}
         key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
-        if not key.startswith(prefix) or not key.lower().endswith(".csv"):
+        if not key.lower().endswith(".csv"):
             logger.info("ignored: not a directory CSV", extra={"key": key})
+            continue
+        if not is_directory_key(key):
+            logger.warning(
+                "ignored: not the configured directory CSV (DIRECTORY_KEY, DIRECTORY_KEYS, "
+                "DIRECTORY_PATTERN); nothing was changed",
+                extra={"key": key},
+            )
             continue
         jobs.append(
             {
@@ -113,7 +146,14 @@ def run_job(job: dict[str, Any], config: SyncConfig, context: Any) -> dict[str, 
             "agent directory rejected; nothing was changed", extra={"key": key, "errors": errors[:50]}
         )
         return {**summary, "status": "invalid", "errors": errors}
+    except DeletionRefusedError as exc:
+        logger.error(
+            "agent directory refused by the deletion guard; nothing was changed",
+            extra={"key": key, "reason": str(exc), **exc.plan.as_data()},
+        )
+        return {**summary, "status": "refused", "reason": str(exc), **exc.plan.as_data()}
     summary.update(progress.counts.as_data())
+    summary.update(progress.plan)
     if not progress.done:
         _reinvoker({CONTINUATION_KEY: {**job, "state": progress.state}}, context)
         logger.info("continuing in a new invocation", extra={"key": key, "remaining": progress.remaining})

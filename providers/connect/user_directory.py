@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import directory, passwords, resolve
+from providers.connect.guard import DeletionGuard, parse_limit
 from providers.connect.sync import (
     AgentDirectory,
+    DeletionRefusedError,
     InvalidDirectoryError,
     MappingNotOursError,
     Progress,
@@ -71,6 +73,7 @@ class ConnectUserDirectory(Provider):
             requests_per_second=requests_per_second(props.get("RequestsPerSecond")),
             default_routing_profile=props.get("DefaultRoutingProfile"),
             default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
+            guard=DeletionGuard(parse_limit(props.get("MaxDeletions")), props.get("AllowEmpty") is True),
         )
         return AgentDirectory(
             config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)
@@ -104,6 +107,8 @@ class ConnectUserDirectory(Provider):
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         except MappingNotOursError as exc:
             raise ProviderError(_mapping_reason(exc)) from None
+        except DeletionRefusedError as exc:
+            raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         if not progress.done:
             return self._hand_over(pid, "agent directory sync", progress)
         try:
@@ -123,6 +128,7 @@ class ConnectUserDirectory(Provider):
             "DirectoryId": pid,
             "OwnerTag": owner,
             **counts.as_data(),
+            **progress.plan,
             "MappingObjectKey": mapping_key,
             "PasswordSecretPrefix": f"{passwords.SECRET_PREFIX}/{instance_id}/",
         }
