@@ -23,7 +23,7 @@ from providers.connect.sync import (
     SyncConfig,
     requests_per_second,
 )
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.provider import Pending, Provider, Result
 
 SEPARATOR = "/agent-directory/"
@@ -102,7 +102,10 @@ class ConnectUserDirectory(Provider):
         try:
             if state is None:  # refused before any user is made, not after the whole sync
                 agents.check_mapping_writable(str(props["Bucket"]), mapping_key)
-            progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
+            # Users may be made from here on: an unexpected failure names the directory, so
+            # the rollback Delete removes them (the refusals below are raised before a write).
+            with made(pid):
+                progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
         except InvalidDirectoryError as exc:
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         except MappingNotOursError as exc:
