@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.connect import user_rules
+from providers.core.email_address import is_email
 from providers.core.ids import short_hash
 
 OWNER_TAG = "gapfill:directory"
@@ -32,8 +34,8 @@ PARTS = ("identity", "phone", "routing", "security", "hierarchy")
 #: Column -> what it holds; the documented CSV header (see docs/agent-directory-csv.md).
 COLUMNS: dict[str, str] = {
     "Username": "login name; required; the key rows are matched on",
-    "FirstName": "first name (up to 255 characters)",
-    "LastName": "last name (up to 300 characters)",
+    "FirstName": "first name (up to 255 characters; required for CONNECT_MANAGED and SAML)",
+    "LastName": "last name (up to 300 characters; required for CONNECT_MANAGED and SAML)",
     "Email": "email address",
     "SecondaryEmail": "secondary email address",
     "Mobile": "mobile number in E.164 format (+14155550100)",
@@ -47,9 +49,8 @@ COLUMNS: dict[str, str] = {
     "DirectoryUserId": "directory user id (EXISTING_DIRECTORY instances only)",
 }
 _BY_FOLDED = {re.sub(r"[\s_\-]", "", name).casefold(): name for name in COLUMNS}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_MANAGED_USERNAME = re.compile(r"^[a-zA-Z0-9_\-.@]{1,64}$")
+_SECONDS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: '²'.isdigit() is True, int('²') raises
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # fullmatch: ASCII digits, no trailing newline
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "": False}
 
 
@@ -267,17 +268,9 @@ def _row(
 ) -> tuple[AgentRow | None, list[str]]:
     problems: list[str] = []
     username = values.get("Username", "")
-    if not username:
-        problems.append("Username is empty")
-    elif len(username) > 100:
-        problems.append("Username is longer than 100 characters")
-    elif identity_type == "CONNECT_MANAGED" and not _MANAGED_USERNAME.match(username):
-        problems.append(
-            f"Username '{username}' may only use letters, digits and _-.@ (at most 64) "
-            "in a CONNECT_MANAGED instance"
-        )
-    elif any(c.isspace() or ord(c) < 32 for c in username):
-        problems.append(f"Username '{username}' contains whitespace")
+    username_rule = user_rules.username_problem(username, identity_type)
+    if username_rule:
+        problems.append(username_rule)
     identity: dict[str, str] = {}
     for name, limit in (("FirstName", 255), ("LastName", 300)):
         value = values.get(name, "")
@@ -287,12 +280,13 @@ def _row(
             identity[name] = value
     for name in ("Email", "SecondaryEmail"):
         value = values.get(name, "")
-        if value and not _EMAIL.match(value):
+        if value and not is_email(value):
             problems.append(f"{name} '{value}' is not an email address")
         if value:
             identity[name] = value
+    problems.extend(user_rules.identity_problems(identity, identity_type))
     mobile = values.get("Mobile", "")
-    if mobile and not _E164.match(mobile):
+    if mobile and not _E164.fullmatch(mobile):
         problems.append(f"Mobile '{mobile}' is not an E.164 number like +14155550100")
     if mobile:
         identity["Mobile"] = mobile
@@ -303,13 +297,13 @@ def _row(
     if auto not in _BOOLEANS:
         problems.append(f"AutoAccept '{values.get('AutoAccept')}' must be true or false")
     acw_text = values.get("AfterContactWorkTimeLimit", "") or "0"
-    acw = int(acw_text) if acw_text.isdigit() else -1
+    acw = int(acw_text) if _SECONDS.fullmatch(acw_text) else -1
     if acw < 0:
         problems.append(
             f"AfterContactWorkTimeLimit '{acw_text}' must be a whole number of seconds, 0 or more"
         )
     desk = values.get("DeskPhoneNumber", "")
-    if desk and not _E164.match(desk):
+    if desk and not _E164.fullmatch(desk):
         problems.append(f"DeskPhoneNumber '{desk}' is not an E.164 number like +14155550100")
     if phone_type == "DESK_PHONE" and not desk:
         problems.append("DeskPhoneNumber is required when PhoneType is DESK_PHONE")

@@ -132,7 +132,9 @@ def test_a_bad_file_changes_nothing_and_reports_lines(
     key = "agent directory/bad.csv"
     monkeypatch.setenv("DIRECTORY_KEYS", f"{KEY};{key}")
     aws("s3").put_object(
-        Bucket=setup["bucket"], Key=key, Body=b"Username,Email\nok,ok@example.com\nbad,nope\n"
+        Bucket=setup["bucket"],
+        Key=key,
+        Body=b"Username,FirstName,LastName,Email\nok,O,K,ok@example.com\nbad,B,D,nope\n",
     )
     (summary,) = handler.lambda_handler(s3_event(setup["bucket"], key), Context())["results"]
     assert summary["status"] == "invalid"

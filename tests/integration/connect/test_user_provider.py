@@ -202,3 +202,26 @@ def test_a_create_whose_secret_binding_fails_reports_the_user_so_the_delete_remo
     assert cfn.delete(TYPE, failed.physical_id, props).ok
     with pytest.raises(connect.exceptions.ResourceNotFoundException):
         connect.describe_user(InstanceId=instance["id"], UserId=parsed.resource_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"Username": "abcdefghijklmnopqrstu"}, "CONNECT_MANAGED usernames are at most 20 characters"),
+        ({"Username": "half@example"}, "'@' only in an email address"),
+        ({"IdentityInfo": {"Email": "x@example.com"}}, "FirstName is required for CONNECT_MANAGED"),
+        ({"IdentityInfo": {"FirstName": "Ada"}}, "LastName is required for CONNECT_MANAGED"),
+    ],
+)
+def test_usernames_and_identity_are_checked_before_any_write(
+    cfn: Any, instance: dict[str, str], change: dict[str, Any], rule: str
+) -> None:
+    """Issue 10 A/B: CreateUser's documented rules, answered before any write call."""
+    props = {**base(instance, "rules"), **change}
+    before = counts()
+    answer = cfn.create(TYPE, props)
+    assert answer.status == "FAILED"
+    assert rule in answer.reason
+    assert answer.reason.startswith(("Username:", "IdentityInfo."))
+    assert writes_since(before) == {}
+    assert counts().get("create_secret", 0) == before.get("create_secret", 0)
