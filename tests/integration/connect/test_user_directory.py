@@ -411,3 +411,21 @@ def test_a_few_leavers_within_the_default_share_are_deleted(
     answer = cfn.update(TYPE, created.physical_id, {**old, "Key": "agents/all-v2.csv"}, old)
     assert answer.ok, answer.reason
     assert answer.data["Deleted"] == 2
+
+
+def test_a_4301_digit_number_is_failed_with_its_path_and_the_delete_still_works(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    """Issue 11 item 10: int() of more than 4300 digits raises; the path must be named instead,
+    and a Delete carrying the same properties must still remove what the physical id names."""
+    upload(aws, world["bucket"], "agents/big.csv", rows_for("big", 2))
+    good = props(world, "agents/big.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, good)
+    assert created.ok, created.reason
+    huge = {**good, "FailureTolerance": "9" * 4301, "RequestsPerSecond": "9" * 4301}
+    refused = cfn.create(TYPE, huge)
+    assert refused.status == "FAILED"
+    assert refused.reason.startswith("FailureTolerance: ")
+    assert "RequestsPerSecond: " in refused.reason
+    assert cfn.delete(TYPE, created.physical_id, huge).ok
+    assert managed(aws, created.physical_id) == {}
