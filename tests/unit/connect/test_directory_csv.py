@@ -138,3 +138,10 @@ def test_default_mapping_key_is_never_a_csv() -> None:
     assert default_mapping_key("agents/directory.csv") == "agents/directory.mapping.json"
     assert default_mapping_key("agents/DIRECTORY.CSV") == "agents/DIRECTORY.mapping.json"
     assert default_mapping_key("agents/list") == "agents/list.mapping.json"
+
+
+def test_every_documented_column_has_exactly_one_rule() -> None:
+    """The CSV rules are a table (issue 14 item 4): one validator per documented column."""
+    from providers.connect.directory import COLUMN_RULES
+
+    assert list(COLUMN_RULES) == list(COLUMNS)
