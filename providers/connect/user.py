@@ -203,6 +203,10 @@ class ConnectUser(Provider):
         base = {"InstanceId": instance_id, "UserId": user_id}
         identity = _identity(props.get("IdentityInfo"))
         if identity != _identity(user.get("IdentityInfo")):
+            # The rules depend on the identity type; checked before the first write of the update.
+            described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
+            identity_type = str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
+            _check_documented_rules(str(user.get("Username") or props["Username"]), identity, identity_type)
             self.call("update_user_identity_info", IdentityInfo=identity, **base)
         phone = normal_phone(props.get("PhoneConfig") or {})
         if phone != normal_phone(user.get("PhoneConfig") or {}):
