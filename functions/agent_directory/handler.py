@@ -14,7 +14,9 @@ Environment:
   deletion guard of :mod:`providers.connect.guard`, as the resource's ``MaxDeletions`` and
   ``AllowEmpty``;
 * ``REQUESTS_PER_SECOND`` (default 2), ``DEFAULT_ROUTING_PROFILE``,
-  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``).
+  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``);
+* ``UPLOADS_TABLE``: every upload's record is written there (:mod:`upload_records`), for
+  the keys under ``DIRECTORY_PREFIX``; recording an upload never syncs it.
 
 Only ``.csv`` keys are synced, so the mapping JSON written next to the CSV never triggers the
 function. Keys in S3 events are URL-encoded (``+`` for spaces). A bad CSV is logged with its
@@ -32,7 +34,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from providers.connect import directory, resolve
+from functions.agent_directory.upload_records import record_uploads
+from providers.connect import directory, passwords, resolve
 from providers.connect.guard import DeletionGuard, parse_limit
 from providers.connect.sync import (
     AgentDirectory,
@@ -82,6 +85,14 @@ def config_from_env() -> SyncConfig:
         guard=DeletionGuard(
             parse_limit(os.environ.get("MAX_DELETIONS")),
             os.environ.get("ALLOW_EMPTY", "").strip().lower() == "true",
+        ),
+        protection=passwords.SecretProtection.from_properties(
+            {
+                "PasswordKmsKeyId": os.environ.get("PASSWORD_KMS_KEY_ID"),
+                "PasswordReaders": [
+                    r.strip() for r in os.environ.get("PASSWORD_READERS", "").split(";") if r.strip()
+                ],
+            }
         ),
     )
 
@@ -173,6 +184,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = config_from_env()
     continuation = event.get(CONTINUATION_KEY) if isinstance(event, dict) else None
     jobs = [continuation] if isinstance(continuation, dict) else csv_jobs(event)
+    if not isinstance(continuation, dict):
+        record_uploads(event)  # the onboarding write-up's upload records (UPLOADS_TABLE)
     try:
         return {"results": [run_job(job, config, context) for job in jobs]}
     finally:

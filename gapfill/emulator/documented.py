@@ -20,6 +20,7 @@ from dataclasses import dataclass
 MODULES = (
     "gapfill.emulator.connect.instances",
     "gapfill.emulator.connect.contact_flows",
+    "gapfill.emulator.connect.flow_language",
     "gapfill.emulator.connect.queues",
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",
@@ -27,6 +28,7 @@ MODULES = (
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
+    "gapfill.emulator.s3_destination_policies",
 )
 
 

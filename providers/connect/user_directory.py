@@ -74,6 +74,7 @@ class ConnectUserDirectory(Provider):
             default_routing_profile=props.get("DefaultRoutingProfile"),
             default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
             guard=DeletionGuard(parse_limit(props.get("MaxDeletions")), props.get("AllowEmpty") is True),
+            protection=passwords.SecretProtection.from_properties(props),
         )
         return AgentDirectory(
             config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)

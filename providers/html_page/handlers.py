@@ -23,6 +23,7 @@ from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.provider import Provider, Result
 from providers.html_page import ccp_template
+from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
 
 OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
@@ -71,7 +72,7 @@ class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
 
     def create(self) -> Result:
-        bucket, key = str(self.properties["Bucket"]), str(self.properties["Key"])
+        bucket, key = str(self.properties["Bucket"]), check_key(str(self.properties["Key"]), "Key")
         head = self._head(bucket, key)
         if (
             head is not None
@@ -122,14 +123,16 @@ class HtmlPage(Provider):
 
     def _publish(self) -> Result:
         props = self.properties
-        bucket, key = str(props["Bucket"]), str(props["Key"])
+        bucket, key = str(props["Bucket"]), check_key(str(props["Key"]), "Key")
         choice = template_choice(props)
         owner = self.owner(bucket, key)
         metadata = {OWNER_KEY: owner}
         pid = page_id(bucket, key)
         script_key = None
         if choice == "Template" and props.get("StreamsScriptLocation"):
-            script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+            script_key = check_key(
+                str(props.get("StreamsScriptKey") or default_script_key(key)), "StreamsScriptKey"
+            )
             self._check_script_key(bucket, script_key, owner)
             self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
             metadata[SCRIPT_KEY] = script_key
@@ -161,7 +164,7 @@ class HtmlPage(Provider):
         values = dict(self.properties.get("Values") or {})
         if choice == "Template":
             script_url = relative_url(key, script_key) if script_key else None
-            return render(ccp_template.TEMPLATE, ccp_template.page_values(values, streams_url=script_url))
+            return ccp_template.render_page(values, streams_url=script_url)
         props = self.properties
         template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
         return render(template, values)
