@@ -209,7 +209,7 @@ def test_agent_directory_from_the_zip_syncs_an_uploaded_csv(
         {
             "INSTANCE_ID": instance["Arn"],
             "OWNER": owner,
-            "DIRECTORY_PREFIX": "agents/",
+            "DIRECTORY_KEY": key,
             "REQUESTS_PER_SECOND": "500",
             "DEFAULT_ROUTING_PROFILE": "Basic Routing Profile",
             "DEFAULT_SECURITY_PROFILES": "Agent",

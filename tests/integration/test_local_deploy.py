@@ -67,7 +67,8 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     env = aws("lambda").get_function_configuration(FunctionName=function.ref)["Environment"]["Variables"]
     assert env["OWNER"] == directory.data["OwnerTag"]
     assert env["INSTANCE_ID"] == instance.data["Id"]
-    assert env["DIRECTORY_PREFIX"] == "agents/"
+    # ... and syncing only the directory's own CSV, not any other file of that folder.
+    assert env["DIRECTORY_KEY"] == directory.properties["Key"]
     directory_config = aws("s3").get_bucket_notification_configuration(
         Bucket=uploads.properties["BucketName"]
     )

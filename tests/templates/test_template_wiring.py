@@ -329,7 +329,10 @@ def test_agent_directory_uploads_sync_the_same_users_as_the_stack() -> None:
     assert env["OWNER"] == {"Fn::GetAtt": ["AgentDirectory", "OwnerTag"]}
     assert env["INSTANCE_ID"] == {"Fn::GetAtt": ["Instance", "Id"]}
     folder = {"Fn::Select": [0, {"Fn::Split": ["/", {"Ref": "AgentDirectoryKey"}]}]}
-    assert env["DIRECTORY_PREFIX"] == {"Fn::Join": ["", [folder, "/"]]}
+    prefix = {"Fn::Join": ["", [folder, "/"]]}
+    # Only the directory's own CSV is synced by uploads: another CSV in the folder is logged.
+    assert env["DIRECTORY_KEY"] == {"Ref": "AgentDirectoryKey"}
+    assert env["DIRECTORY_PREFIX"] == prefix  # every upload of the folder is recorded, not synced
     # The directory's defaults, so a CSV row without profiles gets the same ones either way.
     directory = resources["AgentDirectory"]["Properties"]
     assert env["DEFAULT_ROUTING_PROFILE"] == directory["DefaultRoutingProfile"]
@@ -345,7 +348,7 @@ def test_agent_directory_uploads_sync_the_same_users_as_the_stack() -> None:
     [entry] = notification["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     assert entry["Function"] == {"Fn::GetAtt": ["AgentDirectoryFunction", "Arn"]}
     assert entry["Filter"]["S3Key"]["Rules"] == [
-        {"Name": "prefix", "Value": env["DIRECTORY_PREFIX"]},
+        {"Name": "prefix", "Value": prefix},
         {"Name": "suffix", "Value": ".csv"},
     ]
     permission = resources["AgentDirectoryFunctionS3Permission"]["Properties"]
