@@ -7,10 +7,10 @@ API reference documents it (https://docs.aws.amazon.com/connect/latest/APIRefere
   if used in an email format" (``testuser@example`` is given as incorrect). The character set
   is applied to CONNECT_MANAGED users too (the console's own rule); EXISTING_DIRECTORY names
   come from the directory, so only whitespace is refused there.
-* ``IdentityInfo``: "FirstName and LastName are required if you are using Amazon Connect or
-  SAML for identity management", and "Email is required if you are using SAML". (A newer
-  wording of the page lists Email for Amazon Connect identity management too; it is not
-  required here, so existing directories without an Email column keep working.)
+* ``IdentityInfo``: the current CreateUser page states that Email, FirstName and LastName are
+  required when Amazon Connect (CONNECT_MANAGED) or SAML manages identities. (Older wordings
+  required Email for SAML only; the current page is the reference, and a row without an Email
+  on such an instance would be refused by CreateUser, so it is refused here first.)
 
 Checked before any write, by the agent directory (per CSV row, with its line) and by
 ``Custom::ConnectUser``, so a row that AWS would refuse never costs a call or half a sync.
@@ -56,10 +56,8 @@ def username_problem(username: str, identity_type: str) -> str | None:
 
 
 def required_identity(identity_type: str) -> tuple[str, ...]:
-    if identity_type == SAML:
+    if identity_type in (SAML, "CONNECT_MANAGED"):
         return ("FirstName", "LastName", "Email")
-    if identity_type == "CONNECT_MANAGED":
-        return ("FirstName", "LastName")
     return ()
 
 

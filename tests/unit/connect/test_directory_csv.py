@@ -13,7 +13,7 @@ def test_a_good_file_parses_with_defaults_applied() -> None:
         + HEADER
         + "jane,Jane,Doe,jane@example.com,+14155550100,,yes,30,,Sales,Agent;QualityAnalyst,Team A\n"
         "\n"
-        "bob,Bob,Smith,,,desk_phone,false,,+14155550101,,,\n"
+        "bob,Bob,Smith,bob@example.com,,desk_phone,false,,+14155550101,,,\n"
     )
     result = parse_csv(
         text, default_routing_profile="Basic Routing Profile", default_security_profiles=["Agent"]
@@ -40,10 +40,10 @@ def test_a_good_file_parses_with_defaults_applied() -> None:
 
 def test_header_names_are_forgiving_about_case_spaces_and_underscores() -> None:
     result = parse_csv(
-        "user name,first_name,Last Name,Security-Profiles,routing profile\njane,Jane,Doe,Agent,Sales\n"
+        "user name,first_name,Last Name,e mail,Security-Profiles,routing profile\njane,Jane,Doe,jane@example.com,Agent,Sales\n"
     )
     assert result.errors == []
-    assert result.rows[0].identity == {"FirstName": "Jane", "LastName": "Doe"}
+    assert result.rows[0].identity == {"FirstName": "Jane", "LastName": "Doe", "Email": "jane@example.com"}
 
 
 def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
@@ -54,7 +54,7 @@ def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
         "bad email,F,L,not-an-email,,,,,Sales,Agent\n"
         "ok2,F,L,,12345,,maybe,-3,Sales,Agent\n"
         "ok3,F,L,,,DESK_PHONE,,,,Agent\n"
-        "OK1,F,L,,,,,,Sales,Agent\n"
+        "OK1,F,L,ok1@example.com,,,,,Sales,Agent\n"
         ",F,L,,,,,,Sales,Agent\n"
         "toomany,F,L,,,,,,Sales,Agent,extra\n"
     )
@@ -74,7 +74,7 @@ def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
 
 
 def test_quoted_multiline_fields_keep_later_line_numbers_right() -> None:
-    text = 'Username,FirstName,LastName,RoutingProfile,SecurityProfiles\na,A,"two\nlines",Sales,Agent\nb,B,x,Sales,\n'
+    text = 'Username,FirstName,LastName,Email,RoutingProfile,SecurityProfiles\na,A,"two\nlines",a@example.com,Sales,Agent\nb,B,x,b@example.com,Sales,\n'
     result = parse_csv(text)
     assert [str(e) for e in result.errors] == [
         "line 4: SecurityProfiles is empty and the directory has no DefaultSecurityProfiles"
@@ -104,7 +104,7 @@ def test_identity_type_rules() -> None:
     # CreateUser documents [a-zA-Z0-9_-.@]+ for SAML usernames: '=' and '+' are refused.
     assert parse_csv(saml_head + "jane=doe+x,J,D,j@example.com,Sales,Agent\n", identity_type="SAML").errors
     directory_only = parse_csv(
-        "Username,FirstName,LastName,RoutingProfile,SecurityProfiles,DirectoryUserId\njane,J,D,Sales,Agent,d-1\n"
+        "Username,FirstName,LastName,Email,RoutingProfile,SecurityProfiles,DirectoryUserId\njane,J,D,j@example.com,Sales,Agent,d-1\n"
     )
     assert [str(e) for e in directory_only.errors] == [
         "line 2: DirectoryUserId is only used by EXISTING_DIRECTORY instances"
@@ -114,7 +114,7 @@ def test_identity_type_rules() -> None:
 def test_too_many_security_profiles() -> None:
     names = ";".join(f"P{i}" for i in range(11))
     result = parse_csv(
-        f"Username,FirstName,LastName,RoutingProfile,SecurityProfiles\njane,J,D,Sales,{names}\n"
+        f"Username,FirstName,LastName,Email,RoutingProfile,SecurityProfiles\njane,J,D,j@example.com,Sales,{names}\n"
     )
     assert [str(e) for e in result.errors] == ["line 2: SecurityProfiles names 11 profiles; at most 10"]
 

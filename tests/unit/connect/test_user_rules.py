@@ -49,12 +49,13 @@ def test_documented_usernames_are_accepted(username: str, identity_type: str) ->
 @pytest.mark.parametrize(
     ("identity", "identity_type", "missing"),
     [
-        ({}, "CONNECT_MANAGED", ["FirstName", "LastName"]),
-        ({"FirstName": "A"}, "CONNECT_MANAGED", ["LastName"]),
+        ({}, "CONNECT_MANAGED", ["FirstName", "LastName", "Email"]),
+        ({"FirstName": "A"}, "CONNECT_MANAGED", ["LastName", "Email"]),
+        ({"FirstName": "A", "LastName": "B"}, "CONNECT_MANAGED", ["Email"]),
         ({"FirstName": "A", "LastName": "B"}, "SAML", ["Email"]),
         ({}, "SAML", ["FirstName", "LastName", "Email"]),
         ({}, "EXISTING_DIRECTORY", []),
-        ({"FirstName": "A", "LastName": "B"}, "CONNECT_MANAGED", []),
+        ({"FirstName": "A", "LastName": "B", "Email": "a@example.com"}, "CONNECT_MANAGED", []),
     ],
 )
 def test_identity_info_required_by_identity_type(
@@ -67,10 +68,10 @@ def test_identity_info_required_by_identity_type(
 
 def test_csv_rows_are_held_to_the_rules_of_the_instances_identity_type() -> None:
     text = HEAD + (
-        "ok,F,L,,R,S\n"
-        "abcdefghijklmnopqrstu,F,L,,R,S\n"  # 21 characters
-        "nameless,,,,R,S\n"
-        "half@example,F,L,,R,S\n"
+        "ok,F,L,ok@example.com,R,S\n"
+        "abcdefghijklmnopqrstu,F,L,a@example.com,R,S\n"  # 21 characters
+        "nameless,,,n@example.com,R,S\n"
+        "half@example,F,L,h@example.com,R,S\n"
     )
     parsed = parse_csv(text, identity_type="CONNECT_MANAGED")
     assert [r.username for r in parsed.rows] == ["ok"]
