@@ -11,7 +11,7 @@ import contextlib
 import os
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,13 +49,17 @@ class Emulator:
         return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.endpoint}
 
     @contextlib.contextmanager
-    def applied(self) -> Iterator[Emulator]:
-        """Point this process's boto3 at the emulator for the duration of the block."""
-        from providers.core.aws import reset_clients
+    def applied(self, on_switch: Callable[[], None] | None = None) -> Iterator[Emulator]:
+        """Point this process's boto3 at the emulator for the duration of the block.
 
+        ``on_switch`` runs right after the environment changes, both ways: a caller that
+        caches clients built from the environment (the providers do) passes its reset, so
+        that the emulator never needs to know the code it is testing.
+        """
         saved = {k: os.environ.get(k) for k in self.env()}
         os.environ.update(self.env())
-        reset_clients()
+        if on_switch is not None:
+            on_switch()
         try:
             yield self
         finally:
@@ -64,7 +68,8 @@ class Emulator:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-            reset_clients()
+            if on_switch is not None:
+                on_switch()
 
     def reset(self) -> None:
         """Forget every resource (moto's own reset endpoint, over HTTP)."""
