@@ -27,6 +27,7 @@ MODULES = (
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
+    "gapfill.emulator.model_validation",
 )
 
 

@@ -26,6 +26,45 @@ EMULATOR_ENV = {
 #: moto's default account id (a documented placeholder, not a real account).
 EMULATOR_ACCOUNT_ID = "123456789012"
 
+#: A WSGI layer: takes the app it wraps, returns the app that serves in its place.
+Layer = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def layers() -> list[Layer]:
+    """What every request passes before moto, outermost first: AWS's model of the request.
+
+    Each concern (model validation, IAM evaluation, ...) is one small layer of its own
+    module, listed here; a layer answers a request itself or hands it on unchanged.
+    """
+    from gapfill.emulator import model_validation
+
+    return [model_validation.middleware]
+
+
+def _server_class() -> type:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class LayeredMotoServer(ThreadedMotoServer):
+        """moto's threaded server with :func:`layers` around its dispatcher."""
+
+        def _server_entry(self) -> None:
+            app: Callable[..., Any] = DomainDispatcherApplication(create_backend_app)
+            for layer in reversed(layers()):
+                app = layer(app)
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LayeredMotoServer
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -78,8 +117,6 @@ class Emulator:
             pass
 
     def start(self) -> Emulator:
-        from moto.server import ThreadedMotoServer
-
         from gapfill.emulator import firehose, s3_notifications
         from gapfill.emulator.connect import install
 
@@ -91,7 +128,7 @@ class Emulator:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if not self.port:
             self.port = free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server = _server_class()(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
 
