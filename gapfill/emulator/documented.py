@@ -28,6 +28,7 @@ MODULES = (
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
     "gapfill.emulator.model_validation",
+    "gapfill.emulator.moto_outputs",
 )
 
 

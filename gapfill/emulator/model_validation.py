@@ -65,15 +65,29 @@ _COMMON_ERRORS_PAGES = {
     "lambda": "https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html",
     "cloudfront": "https://docs.aws.amazon.com/cloudfront/latest/APIReference/CommonErrors.html",
 }
+#: The errors each of those pages lists as common to every action of the service.
+COMMON_ERROR_CODES = (
+    "AccessDeniedException",
+    "IncompleteSignature",
+    "InternalFailure",
+    "InvalidAction",
+    "InvalidClientTokenId",
+    "NotAuthorized",
+    "OptInRequired",
+    "RequestExpired",
+    "ServiceUnavailable",
+    "ThrottlingException",
+    "ValidationException",
+)
 COMMON_ERRORS = {
     service: documented.rule(
-        id=f"{service}-common-validation-error",
+        id=f"{service}-common-errors",
         service=service,
         operations=("*",),
         source=page,
-        fact="ValidationException (HTTP 400), common to every action: the input fails to "
-        "satisfy the constraints specified by an AWS service. Answered when an operation "
-        "documents no more specific validation error.",
+        fact="Errors common to every action: " + ", ".join(COMMON_ERROR_CODES) + ". ValidationException "
+        "(HTTP 400): the input fails to satisfy the constraints specified by an AWS service; answered "
+        "when an operation documents no more specific validation error.",
     )
     for service, page in _COMMON_ERRORS_PAGES.items()
 }
@@ -441,11 +455,13 @@ def validation_error_codes(operation: Any) -> set[str]:
 
 def documented_error_codes(operation: Any) -> set[str]:
     """The errors AWS documents for ``operation``: its model's, plus the common errors the
-    catalogue cites for its service."""
+    catalogue cites for its service. A bodiless answer (HEAD) is known by its status alone,
+    so each documented error's status counts as its code too."""
     codes = {_error_code(shape)[0] for shape in operation.error_shapes}
+    codes.update(str(_error_code(shape)[1]) for shape in operation.error_shapes)
     service = operation.service_model.service_name
     if service in COMMON_ERRORS:
-        codes.add("ValidationException")
+        codes.update(COMMON_ERROR_CODES)
     if service == "s3":
         codes.add("InvalidArgument")
     return codes
