@@ -82,8 +82,9 @@ def extension_operations() -> dict[str, set[str]]:
 
     connect_ops: set[str] = set()
     for name in connect.PARTS:
-        responses = getattr(importlib.import_module(name), "Responses", None)
-        connect_ops.update(vars(responses) if responses is not None else ())
+        module = importlib.import_module(name)
+        for part in ("Responses", "Backend"):
+            connect_ops.update(vars(getattr(module, part, object)))
     names = _operation_names("connect")
     firehose_ops = {n for n in vars(firehose._Backend) if not n.startswith("_")} | {
         "describe_delivery_stream"
@@ -96,11 +97,13 @@ def extension_operations() -> dict[str, set[str]]:
 
 
 def _rules_for(service: str, operation: str, rules: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(
-        rule
-        for rule in rules
-        if rule.service == service and (operation in rule.operations or "*" in rule.operations)
-    )
+    """The rules stated for this very operation (service-wide ones are listed apart)."""
+    return tuple(rule for rule in rules if rule.service == service and operation in rule.operations)
+
+
+def service_rules(rules: Iterable[Any], services: Iterable[str]) -> list[Any]:
+    wanted = set(services)
+    return [rule for rule in rules if "*" in rule.operations and rule.service in wanted]
 
 
 def rows() -> list[Row]:
@@ -140,8 +143,12 @@ def render() -> str:
         rules = "<br>".join(f"[{rule.id}]({rule.source})" for rule in row.rules) or "-"
         valid = "yes" if row.validated else "no"
         lines.append(f"| {row.service} | {row.operation} | {row.served_by} | {valid} | {rules} |")
-    lines += ["", "## The rules", ""]
-    for rule in sorted({rule for row in table for rule in row.rules}, key=lambda r: r.id):
+    from gapfill.emulator import documented
+
+    everywhere = service_rules(documented.catalogue(), {row.service for row in table})
+    listed = sorted({rule for row in table for rule in row.rules} | set(everywhere), key=lambda r: r.id)
+    lines += ["", "## The rules", "", "Rules marked `*` hold for every operation of their service.", ""]
+    for rule in listed:
         operations = ", ".join(rule.operations)
         lines.append(f"- **{rule.id}** ({rule.service}: {operations}): {rule.fact} Source: <{rule.source}>")
     return "\n".join(lines) + "\n"
