@@ -159,11 +159,73 @@ def _connect_users(connect: Any, iid: str) -> None:
     connect.delete_user(InstanceId=iid, UserId=uid)
 
 
+def _connect_routing(connect: Any, iid: str) -> None:
+    """The extension's operations that the providers do not call but tests and stand-ins do."""
+    hours_config = [
+        {"Day": "MONDAY", "StartTime": {"Hours": 9, "Minutes": 0}, "EndTime": {"Hours": 17, "Minutes": 0}}
+    ]
+    hours = connect.create_hours_of_operation(
+        InstanceId=iid, Name="office", TimeZone="UTC", Config=hours_config
+    )
+    connect.describe_hours_of_operation(InstanceId=iid, HoursOfOperationId=hours["HoursOfOperationId"])
+    queue = connect.create_queue(
+        InstanceId=iid, Name="support", HoursOfOperationId=hours["HoursOfOperationId"]
+    )
+    connect.describe_queue(InstanceId=iid, QueueId=queue["QueueId"])
+    routing = connect.create_routing_profile(
+        InstanceId=iid,
+        Name="support routing",
+        Description="support",
+        DefaultOutboundQueueId=queue["QueueId"],
+        MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}],
+    )
+    connect.describe_routing_profile(InstanceId=iid, RoutingProfileId=routing["RoutingProfileId"])
+    security = connect.create_security_profile(SecurityProfileName="support agents", InstanceId=iid)
+    connect.describe_security_profile(InstanceId=iid, SecurityProfileId=security["SecurityProfileId"])
+    group = connect.create_user_hierarchy_group(Name="support group", InstanceId=iid)
+    connect.describe_user_hierarchy_group(InstanceId=iid, HierarchyGroupId=group["HierarchyGroupId"])
+    connect.list_user_hierarchy_groups(InstanceId=iid)
+    connect.list_users(InstanceId=iid)
+    prompts = connect.list_prompts(InstanceId=iid)["PromptSummaryList"]
+    if prompts:
+        connect.describe_prompt(InstanceId=iid, PromptId=prompts[0]["Id"])
+    connect.delete_queue(InstanceId=iid, QueueId=queue["QueueId"])
+
+
+def _connect_instance_settings(connect: Any, iid: str, bucket: str) -> None:
+    connect.describe_instance_attribute(InstanceId=iid, AttributeType="CONTACTFLOW_LOGS")
+    connect.associate_approved_origin(InstanceId=iid, Origin="https://ccp.example.com")
+    connect.list_approved_origins(InstanceId=iid)
+    connect.disassociate_approved_origin(InstanceId=iid, Origin="https://ccp.example.com")
+    function = "arn:aws:lambda:us-east-1:123456789012:function:lookup"
+    connect.associate_lambda_function(InstanceId=iid, FunctionArn=function)
+    connect.disassociate_lambda_function(InstanceId=iid, FunctionArn=function)
+    storage = {"StorageType": "S3", "S3Config": {"BucketName": bucket, "BucketPrefix": "transcripts"}}
+    made = connect.associate_instance_storage_config(
+        InstanceId=iid, ResourceType="CHAT_TRANSCRIPTS", StorageConfig=storage
+    )
+    association = made["AssociationId"]
+    connect.describe_instance_storage_config(
+        InstanceId=iid, AssociationId=association, ResourceType="CHAT_TRANSCRIPTS"
+    )
+    connect.list_instance_storage_configs(InstanceId=iid, ResourceType="CHAT_TRANSCRIPTS")
+    connect.update_instance_storage_config(
+        InstanceId=iid, AssociationId=association, ResourceType="CHAT_TRANSCRIPTS", StorageConfig=storage
+    )
+    connect.disassociate_instance_storage_config(
+        InstanceId=iid, AssociationId=association, ResourceType="CHAT_TRANSCRIPTS"
+    )
+
+
 def connect_calls(world: World) -> None:
     connect, iid, arn = _connect_instance(world)
     flow_id = _connect_flows(connect, iid)
     _connect_numbers(connect, iid, arn, flow_id)
     _connect_users(connect, iid)
+    _connect_routing(connect, iid)
+    _connect_instance_settings(connect, iid, world.name)
+    connect.update_contact_flow_name(InstanceId=iid, ContactFlowId=flow_id, Name="shape flow renamed")
+    connect.list_flow_associations(InstanceId=iid, ResourceType="VOICE_PHONE_NUMBER")
     connect.delete_contact_flow(InstanceId=iid, ContactFlowId=flow_id)
     world.expect_error(lambda: connect.describe_user(InstanceId=iid, UserId=str(uuid.uuid4())))
     connect.delete_instance(InstanceId=iid)
@@ -281,8 +343,8 @@ def cloudfront_and_lambda_calls(world: World, bucket: str) -> None:
 @pytest.fixture(scope="module")
 def world(emulator: Emulator) -> World:
     made = World(emulator)
-    connect_calls(made)
     bucket = s3_calls(made)
+    connect_calls(made)
     secrets_calls(made)
     firehose_calls(made, bucket)
     cloudfront_and_lambda_calls(made, bucket)
@@ -293,6 +355,11 @@ def test_every_operation_the_providers_call_was_answered_and_checked(world: Worl
     called = {(service, op) for service, ops in called_operations().items() for op in ops}
     assert len(called) >= 50, "the scan of providers/ and functions/ lost operations"
     assert called - world.recorder.checked == set()
+
+
+def test_every_operation_of_the_extension_was_answered_and_checked(world: World) -> None:
+    served = {(service, op) for service, ops in extension_operations().items() for op in ops}
+    assert served - world.recorder.checked == set()
 
 
 def test_every_checked_operation_passed_the_model_validation_layer(world: World) -> None:
