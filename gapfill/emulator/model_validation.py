@@ -108,6 +108,18 @@ OVER_ESCAPED_PATTERNS = documented.rule(
     "doubled backslashes (\\\\+[1-9]\\\\d{1,14}$) and Password between slashes; the "
     "reference reads them single-escaped and without the slashes, and so does this layer.",
 )
+S3_FILTER_RULE_NAMES = documented.rule(
+    id="s3-filter-rule-name-case",
+    service="s3",
+    operations=("PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration"),
+    source="https://github.com/aws/aws-sdk/issues/389",
+    fact="S3 returns FilterRule names capitalised (Prefix, Suffix) although the model's FilterRuleName "
+    "enum has only prefix and suffix, and accepts them back in a PUT: the names are read "
+    "case-insensitively (AWS SDK team: GetBucketNotificationConfiguration returns uppercase "
+    "FilterRule.Name).",
+)
+#: Enum shapes the service reads case-insensitively, each with the rule that says so.
+CASE_INSENSITIVE_ENUMS = {"FilterRuleName": S3_FILTER_RULE_NAMES}
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,8 @@ def _check_string(shape: Any, value: Any, path: str) -> Iterator[Violation]:
         return
     yield from _bounds(shape, len(value), path, value, "length")
     enum = getattr(shape, "enum", None)
+    if enum and shape.name in CASE_INSENSITIVE_ENUMS:
+        enum, value = [e.lower() for e in enum], value.lower()
     if enum and value not in enum:
         yield Violation(
             path, "enum", f"Member must satisfy enum value set: [{', '.join(enum)}]", _shown(shape, value)

@@ -32,8 +32,7 @@ FLOW = {
 #: Output deviations from the model that AWS itself shows, with why (nothing else may be here).
 AWS_BEYOND_THE_MODEL = {
     ("s3.GetBucketNotificationConfiguration", "'Prefix' is not one of FilterRuleName's values"): (
-        "S3 returns filter rule names capitalised whatever case was written (see s3_notifications.py); "
-        "the model's enum has only the lower-case names"
+        mv.S3_FILTER_RULE_NAMES.cite()
     ),
 }
 #: Errors the extension can raise that the operation does not document, in other engineers'

@@ -146,3 +146,16 @@ def test_the_wsgi_layer_answers_before_the_app_and_keeps_the_body_for_it() -> No
     assert seen == []
     assert call({"DeliveryStreamName": "stream"}).startswith("200")
     assert seen == [b'{"DeliveryStreamName": "stream"}']
+
+
+def test_s3_filter_rule_names_are_read_case_insensitively_as_s3_does() -> None:
+    def config(name: str) -> dict[str, Any]:
+        rule = {"Name": name, "Value": "in/"}
+        queue = {"QueueArn": "arn:aws:sqs:us-east-1:123456789012:q", "Events": ["s3:ObjectCreated:*"]}
+        queue["Filter"] = {"Key": {"FilterRules": [rule]}}
+        return {"Bucket": "b", "NotificationConfiguration": {"QueueConfigurations": [queue]}}
+
+    assert found("s3", "PutBucketNotificationConfiguration", config("Prefix")) == []
+    assert found("s3", "PutBucketNotificationConfiguration", config("prefix")) == []
+    [violation] = found("s3", "PutBucketNotificationConfiguration", config("Infix"))
+    assert violation.constraint == "enum"
