@@ -129,3 +129,22 @@ def test_valid_requests_pass_the_layer_with_their_bodies_intact(
     s3.put_object(Bucket=bucket, Key="dir/a file.txt", Body=b"payload")
     assert s3.get_object(Bucket=bucket, Key="dir/a file.txt")["Body"].read() == b"payload"
     assert mv.validated[("s3", "PutObject")] >= 1
+
+
+def test_rest_json_uri_and_querystring_members_are_checked(aws: Aws, unique: Callable[[str], str]) -> None:
+    instance_id, _ = make_instance(aws, unique)
+    connect = aws("connect")
+    limit = _max("connect", "ListUsers", "MaxResults")
+    in_query = refused(lambda: connect.list_users(InstanceId=instance_id, MaxResults=limit + 1))
+    assert (
+        f"at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to {limit}"
+        in (in_query["Error"]["Message"])
+    )
+    long_id = "i" * (_max("connect", "ListUsers", "InstanceId") + 1)
+    in_uri = refused(lambda: connect.list_users(InstanceId=long_id))
+    assert in_uri["Error"]["Code"] == "InvalidParameterException"
+    assert (
+        "at 'instanceId' failed to satisfy constraint: Member must have length less than or equal to"
+        in (in_uri["Error"]["Message"])
+    )
+    assert connect.list_users(InstanceId=instance_id, MaxResults=limit)["UserSummaryList"] == []

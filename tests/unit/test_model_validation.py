@@ -110,6 +110,7 @@ def test_every_protocol_renders_an_error_botocore_reads() -> None:
         ("firehose", "StartDeliveryStreamEncryption", "InvalidArgumentException"),
         ("s3", "PutBucketNotificationConfiguration", "InvalidArgument"),
         ("cloudfront", "CreateInvalidation", "InvalidArgument"),
+        ("iam", "CreateRole", "InvalidInput"),  # query protocol, error code from the shape's metadata
     ):
         error = _parsed_error(service, name)["Error"]
         assert error["Code"] == code, (service, name, error)
