@@ -115,7 +115,7 @@ def rows() -> list[Row]:
     for service, operations in sorted(called_operations().items()):
         for operation in sorted(operations):
             served = "gapfill extension" if operation in extension.get(service, set()) else "moto"
-            validated = service in model_validation.SERVICES
+            validated = model_validation.validates(service)
             out.append(Row(service, operation, served, validated, _rules_for(service, operation, catalogue)))
     return out
 

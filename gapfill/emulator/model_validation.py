@@ -6,7 +6,8 @@ AWS refuses a request that breaks any of them before it does anything; botocore 
 only a few on the client side, and moto almost none, so without this layer a provider
 could send what AWS refuses and pass every test.
 
-The layer is generic: a WSGI wrapper around moto server's dispatcher finds the operation
+The layer is generic (every service botocore has a model for, the signing name of the
+request telling which): a WSGI wrapper around moto server's dispatcher finds the operation
 of each request (moto's own router, from botocore's model), parses it into the input shape
 (moto's protocol parsers: URI, query string, headers and body members alike), walks the
 shape with :func:`violations` and, on any violation, answers as the service does: the
@@ -41,7 +42,8 @@ from gapfill.emulator import documented
 
 log = logging.getLogger(__name__)
 
-#: Services whose every request is validated: those the providers and functions call.
+#: The services the providers and functions call (every other service with a botocore
+#: model is validated too; these are the ones the tests exercise operation by operation).
 SERVICES = ("connect", "firehose", "s3", "secretsmanager", "lambda", "cloudfront")
 
 #: Error codes that mean "the input breaks the model", most specific first; the first one
@@ -422,10 +424,32 @@ def _parsed(service: str, environ: dict[str, Any]) -> tuple[Any, dict[str, Any]]
     return operation, dict(params or {})
 
 
+@functools.lru_cache(maxsize=256)
+def service_for(signing_name: str | None) -> str | None:
+    """The botocore service a SigV4 signing name stands for, if its model says so."""
+    if not signing_name:
+        return None
+    from botocore.exceptions import UnknownServiceError
+    from moto.core.utils import get_service_model
+
+    try:
+        model = get_service_model(signing_name)
+    except (UnknownServiceError, ValueError):
+        return None
+    return signing_name if model.signing_name == signing_name else None
+
+
+def validates(service: str) -> bool:
+    """Whether requests of ``service`` (a botocore service name) pass this layer."""
+    from moto.core.utils import get_service_model
+
+    return service_for(get_service_model(service).signing_name) == service
+
+
 def check_request(environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """The answer AWS would give instead of serving this request, or None to serve it."""
-    service = _signing_name(environ)
-    if service not in SERVICES or str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+    service = service_for(_signing_name(environ))
+    if service is None or str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
         return None
     found = _parsed(service, environ)
     if found is None:
