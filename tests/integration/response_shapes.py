@@ -179,7 +179,8 @@ def _xml_scalar(shape: Any, text: str, path: str) -> Iterator[str]:
 class Recorder:
     """Collects, per operation, what the raw responses break and which errors came back."""
 
-    services: tuple[str, ...]
+    #: Protocols whose bodies this module reads (query answers wrap results differently).
+    protocols: tuple[str, ...] = ("json", "rest-json", "rest-xml")
     problems: dict[str, list[str]] = field(default_factory=dict)
     checked: set[tuple[str, str]] = field(default_factory=set)
     errors: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -191,7 +192,7 @@ class Recorder:
     def _before_parse(self, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
         service = operation_model.service_model.service_name
         key = (service, operation_model.name)
-        if service not in self.services:
+        if operation_model.service_model.protocol not in self.protocols:
             return
         status = int(response_dict.get("status_code", 200))
         if status >= 300:
