@@ -14,7 +14,11 @@ shape with :func:`violations` and, on any violation, answers as the service does
 validation error the operation documents (``InvalidParameterException`` for Connect,
 ``InvalidArgumentException`` for Firehose, ...), its HTTP status, in the protocol's error
 format, with AWS's "N validation errors detected" message. Nothing here names an
-operation.
+operation; where a service reads a shape otherwise than its model states (an enum read
+case-insensitively), that is a catalogued rule with its source.
+
+It serves moto server (the tests, ``gapfill emulator`` and the local job all use it);
+in-process ``mock_aws`` bypasses WSGI and is not validated.
 
 A request the layer cannot route or parse goes to moto unchanged (moto answers it as it
 would anyway); :data:`REPORT_ONLY` lists violations that are only counted, each naming
@@ -41,10 +45,6 @@ import regex
 from gapfill.emulator import documented
 
 log = logging.getLogger(__name__)
-
-#: The services the providers and functions call (every other service with a botocore
-#: model is validated too; these are the ones the tests exercise operation by operation).
-SERVICES = ("connect", "firehose", "s3", "secretsmanager", "lambda", "cloudfront")
 
 #: Error codes that mean "the input breaks the model", most specific first; the first one
 #: an operation documents is the one it answers.
