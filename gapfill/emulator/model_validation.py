@@ -93,6 +93,15 @@ COMMON_ERRORS = {
     )
     for service, page in _COMMON_ERRORS_PAGES.items()
 }
+QUERY_VALIDATION_ERROR = documented.rule(
+    id="query-common-validation-error",
+    service="iam",
+    operations=("*",),
+    source="https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html",
+    fact="Query-protocol services (IAM, STS, SNS, ...) list ValidationError (HTTP 400) among the "
+    "errors common to every action: the input fails to satisfy the constraints specified by an "
+    "AWS service. Answered when an operation documents no more specific validation error.",
+)
 S3_INVALID_ARGUMENT = documented.rule(
     id="s3-invalid-argument",
     service="s3",
@@ -314,6 +323,8 @@ def refusal(operation: Any, found: list[Violation]) -> Refusal:
             return Refusal(code, status, message(found))
     if operation.service_model.protocol == "rest-xml" and operation.service_model.service_name == "s3":
         return Refusal("InvalidArgument", 400, message(found), S3_INVALID_ARGUMENT)
+    if operation.service_model.protocol in ("query", "ec2"):
+        return Refusal("ValidationError", 400, message(found), QUERY_VALIDATION_ERROR)
     return Refusal(
         "ValidationException", 400, message(found), COMMON_ERRORS.get(operation.service_model.service_name)
     )
@@ -502,4 +513,6 @@ def documented_error_codes(operation: Any) -> set[str]:
         codes.update(COMMON_ERROR_CODES)
     if service == "s3":
         codes.add("InvalidArgument")
+    if operation.service_model.protocol in ("query", "ec2"):
+        codes.add("ValidationError")
     return codes

@@ -89,6 +89,8 @@ def test_the_refusal_is_the_validation_error_each_operation_documents() -> None:
     assert mv.refusal(operation("lambda", "Invoke"), broken).code == "InvalidParameterValueException"
     s3 = mv.refusal(operation("s3", "PutBucketNotificationConfiguration"), broken)
     assert (s3.code, s3.status, s3.rule) == ("InvalidArgument", 400, mv.S3_INVALID_ARGUMENT)
+    query = mv.refusal(operation("sts", "GetCallerIdentity"), broken)
+    assert (query.code, query.rule) == ("ValidationError", mv.QUERY_VALIDATION_ERROR)
     common = mv.refusal(operation("firehose", "DescribeDeliveryStream"), broken)
     assert (common.code, common.rule) == ("ValidationException", mv.COMMON_ERRORS["firehose"])
 
