@@ -2,14 +2,16 @@
 
 An AST walk over the extension's modules: every function (handlers, backend methods,
 helpers) with the exceptions it raises and the names it calls, closed transitively from the
-operation's handler. Names are matched loosely (any function of that name in the
-extension), so the set can only be too large, never too small: a code it finds that the
-operation does not document is worth a look either way.
+operation's handler. Names are matched loosely (a call on ``self`` or a bare name reaches
+every function of that name in the extension; a method called on another object, every
+function of that name in the caller's module), so the set errs on the large side: a code it
+finds that the operation does not document is worth a look either way.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -42,28 +44,48 @@ def _raised_name(node: ast.Raise) -> str | None:
     return None
 
 
-def _called_names(function: ast.AST) -> set[str]:
-    names: set[str] = set()
+def _called_names(function: ast.AST) -> tuple[set[str], set[str]]:
+    """(names called anywhere: bare or on ``self``/``self.x``, names called on other objects)."""
+    anywhere: set[str] = set()
+    local: set[str] = set()
     for node in ast.walk(function):
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                names.add(node.func.attr)
-            elif isinstance(node.func, ast.Name):
-                names.add(node.func.id)
-    return names
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Name):
+            anywhere.add(node.func.id)
+        elif isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            on_self = isinstance(receiver, ast.Name) and receiver.id == "self"
+            on_self = on_self or (
+                isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+            )
+            (anywhere if on_self else local).add(node.func.attr)
+    return anywhere, local
+
+
+@dataclass
+class _Function:
+    raised: set[str] = field(default_factory=set)
+    anywhere: set[str] = field(default_factory=set)
+    local: set[str] = field(default_factory=set)
 
 
 @cache
-def _functions(service: str) -> dict[str, tuple[set[str], set[str]]]:
-    """name -> (exception class names raised, names called), over the service's modules."""
-    table: dict[str, tuple[set[str], set[str]]] = {}
+def _functions(service: str) -> dict[str, dict[str, _Function]]:
+    """name -> module -> what the function of that name in that module raises and calls.
+
+    A method called on some object (``instance.describe()``) is looked up in the caller's
+    own module, where the object's class lives; calls on ``self`` and bare names anywhere."""
+    table: dict[str, dict[str, _Function]] = {}
     for path in MODULES[service]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
+                entry = table.setdefault(node.name, {}).setdefault(path.stem, _Function())
                 raised = {n for r in ast.walk(node) if isinstance(r, ast.Raise) and (n := _raised_name(r))}
-                entry = table.setdefault(node.name, (set(), set()))
-                entry[0].update(n for n in raised if n.endswith(("Exception", "Error")))
-                entry[1].update(_called_names(node))
+                entry.raised.update(n for n in raised if n.endswith(("Exception", "Error")))
+                anywhere, local = _called_names(node)
+                entry.anywhere.update(anywhere)
+                entry.local.update(local)
     return table
 
 
@@ -76,13 +98,16 @@ def extension_errors(service: str, operation: str) -> set[str]:
     """Error codes the extension's code for ``operation`` can raise."""
     table = _functions(service)
     start = ENTRY_POINTS.get(operation, xform_name(operation))
-    seen, todo, codes = set(), [start], set(WRAPPER_CODES.get(service, set()))
+    todo = [(start, module) for module in table.get(start, {})]
+    seen: set[tuple[str, str]] = set()
+    codes = set(WRAPPER_CODES.get(service, set()))
     while todo:
-        name = todo.pop()
-        if name in seen or name not in table:
+        key = todo.pop()
+        if key in seen:
             continue
-        seen.add(name)
-        raised, called = table[name]
-        codes.update(_code(n) for n in raised)
-        todo.extend(called)
+        seen.add(key)
+        function = table[key[0]][key[1]]
+        codes.update(_code(n) for n in function.raised)
+        todo.extend((name, module) for name in function.anywhere for module in table.get(name, {}))
+        todo.extend((name, key[1]) for name in function.local if key[1] in table.get(name, {}))
     return codes

@@ -118,9 +118,9 @@ def test_flow_validation_reports_every_problem(aws: Any, unique: Any) -> None:
         )
     assert code(excinfo) == "InvalidContactFlowException"
     messages = [p["message"] for p in excinfo.value.response["problems"]]
-    assert "Missing required field: Version" in messages
-    assert "Actions[1] is missing Type" in messages
-    assert "Duplicate action identifier: a" in messages
+    assert "Version must be '2019-10-30' (got missing)" in messages
+    assert "Action a: Type is missing" in messages
+    assert "Action a: Identifier is not unique in the flow" in messages
     assert "StartAction x does not match any action Identifier" in messages
     assert any("/queue/nope does not exist" in m for m in messages)
     with pytest.raises(ClientError) as excinfo:
@@ -143,10 +143,13 @@ def test_flow_lifecycle_saved_published_duplicate_delete(aws: Any, unique: Any) 
         InstanceId=instance_id, Name="f", Type="CONTACT_FLOW", Content=draft, Status="SAVED"
     )
     flow_id = created["ContactFlowId"]
-    assert (
-        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id)["ContactFlow"]["Status"]
-        == "SAVED"
+    with pytest.raises(ClientError) as excinfo:
+        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id)
+    assert code(excinfo) == "ContactFlowNotPublishedException", (
+        "a never-published flow has no published content"
     )
+    saved_only = connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id + ":$SAVED")
+    assert (saved_only["ContactFlow"]["Status"], saved_only["ContactFlow"]["Content"]) == ("SAVED", draft)
     with pytest.raises(ClientError) as excinfo:
         connect.update_contact_flow_content(InstanceId=instance_id, ContactFlowId=flow_id, Content=draft)
     assert code(excinfo) == "InvalidContactFlowException"
@@ -159,6 +162,7 @@ def test_flow_lifecycle_saved_published_duplicate_delete(aws: Any, unique: Any) 
         "ContactFlow"
     ]
     assert (published["Status"], published["Content"], saved["Content"]) == ("PUBLISHED", good, draft)
+    assert saved["Status"] == "SAVED", "the last change was a save"
     with pytest.raises(ClientError) as excinfo:
         connect.create_contact_flow(InstanceId=instance_id, Name="f", Type="CONTACT_FLOW", Content=good)
     assert code(excinfo) == "DuplicateResourceException"
