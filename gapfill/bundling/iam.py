@@ -44,6 +44,8 @@ SQS_QUEUES = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*"
 LEX_BOTS = "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/*"
 DS_DIRECTORIES = "arn:${AWS::Partition}:ds:${AWS::Region}:${AWS::AccountId}:directory/*"
 LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+APIGATEWAY_ACCOUNT = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/account"
+CLOUDFORMATION_STACKS = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*"
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("iam:Get*", (IAM_ROLES,), "reads roles of this account"),
     # --- storage and streaming ------------------------------------------------------------
     Scope("s3:ListAllMyBuckets", ("*",), "account-level listing"),
+    Scope("s3:AbortMultipartUpload", (S3_OBJECTS,), "an unfinished upload is an object-level resource"),
     Scope(
         "s3:*Object*",
         (S3_OBJECTS,),
@@ -153,6 +156,12 @@ SCOPES: tuple[Scope, ...] = (
     Scope("logs:DescribeLogGroups", ("*",), "account-level listing"),
     Scope("logs:*", (LOG_GROUPS,), "log groups of this account and region"),
     Scope("sts:GetCallerIdentity", ("*",), "identity of the caller; no resource"),
+    Scope("apigateway:*", (APIGATEWAY_ACCOUNT,), "only the region's account settings (the CloudWatch role)"),
+    Scope(
+        "cloudformation:DescribeStacks",
+        (CLOUDFORMATION_STACKS,),
+        "reads the status of the stack that sent the event",
+    ),
     Scope("tag:GetResources", ("*",), "the tagging API works account-wide"),
 )
 

@@ -28,6 +28,7 @@ MODULES = (
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
+    "gapfill.emulator.s3_destination_policies",
     "gapfill.emulator.model_validation",
     "gapfill.emulator.moto_outputs",
 )

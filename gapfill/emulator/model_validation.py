@@ -14,8 +14,8 @@ shape with :func:`violations` and, on any violation, answers as the service does
 validation error the operation documents (``InvalidParameterException`` for Connect,
 ``InvalidArgumentException`` for Firehose, ...), its HTTP status, in the protocol's error
 format, with AWS's "N validation errors detected" message. Nothing here names an
-operation; where a service reads a shape otherwise than its model states (an enum read
-case-insensitively), that is a catalogued rule with its source.
+operation; where a service reads a shape otherwise than its model states (S3's filter rule
+names, read case-insensitively), the extension checks it under a catalogued rule.
 
 It serves moto server (the tests, ``gapfill emulator`` and the local job all use it);
 in-process ``mock_aws`` bypasses WSGI and is not validated.
@@ -42,7 +42,7 @@ from xml.sax.saxutils import escape
 
 import regex
 
-from gapfill.emulator import documented
+from gapfill.emulator import documented, s3_notifications
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +119,9 @@ OVER_ESCAPED_PATTERNS = documented.rule(
     "doubled backslashes (\\\\+[1-9]\\\\d{1,14}$) and Password between slashes; the "
     "reference reads them single-escaped and without the slashes, and so does this layer.",
 )
-S3_FILTER_RULE_NAMES = documented.rule(
-    id="s3-filter-rule-name-case",
-    service="s3",
-    operations=("PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration"),
-    source="https://github.com/aws/aws-sdk/issues/389",
-    fact="S3 returns FilterRule names capitalised (Prefix, Suffix) although the model's FilterRuleName "
-    "enum has only prefix and suffix, and accepts them back in a PUT: the names are read "
-    "case-insensitively (AWS SDK team: GetBucketNotificationConfiguration returns uppercase "
-    "FilterRule.Name).",
-)
-#: Enum shapes the service reads case-insensitively, each with the rule that says so.
-CASE_INSENSITIVE_ENUMS = {"FilterRuleName": S3_FILTER_RULE_NAMES}
+#: Enum shapes a service reads otherwise than its model states, which the extension checks
+#: itself with the service's own words (the rule says how); the layer leaves their values alone.
+ENUMS_CHECKED_BY_THE_EXTENSION = {"FilterRuleName": s3_notifications.RULE_NAME_RULE}
 
 
 @dataclass(frozen=True)
@@ -202,9 +193,7 @@ def _check_string(shape: Any, value: Any, path: str) -> Iterator[Violation]:
         return
     yield from _bounds(shape, len(value), path, value, "length")
     enum = getattr(shape, "enum", None)
-    if enum and shape.name in CASE_INSENSITIVE_ENUMS:
-        enum, value = [e.lower() for e in enum], value.lower()
-    if enum and value not in enum:
+    if enum and value not in enum and shape.name not in ENUMS_CHECKED_BY_THE_EXTENSION:
         yield Violation(
             path, "enum", f"Member must satisfy enum value set: [{', '.join(enum)}]", _shown(shape, value)
         )
@@ -435,37 +424,49 @@ def _parsed(service: str, environ: dict[str, Any]) -> tuple[Any, dict[str, Any]]
     return operation, dict(params or {})
 
 
+#: Signing names shared by services not named after them; the request's route tells which.
+SHARED_SIGNING_NAMES = {"execute-api": ("apigatewaymanagementapi",)}
+
+
 @functools.lru_cache(maxsize=256)
-def service_for(signing_name: str | None) -> str | None:
-    """The botocore service a SigV4 signing name stands for, if its model says so."""
+def services_for(signing_name: str | None) -> tuple[str, ...]:
+    """The botocore services a SigV4 signing name may stand for, as their models say."""
     if not signing_name:
-        return None
+        return ()
     from botocore.exceptions import UnknownServiceError
     from moto.core.utils import get_service_model
 
-    try:
-        model = get_service_model(signing_name)
-    except (UnknownServiceError, ValueError):
-        return None
-    return signing_name if model.signing_name == signing_name else None
+    found = []
+    for name in (signing_name, *SHARED_SIGNING_NAMES.get(signing_name, ())):
+        try:
+            model = get_service_model(name)
+        except (UnknownServiceError, ValueError):
+            continue
+        if model.signing_name == signing_name:
+            found.append(name)
+    return tuple(found)
 
 
 def validates(service: str) -> bool:
     """Whether requests of ``service`` (a botocore service name) pass this layer."""
     from moto.core.utils import get_service_model
 
-    return service_for(get_service_model(service).signing_name) == service
+    return service in services_for(get_service_model(service).signing_name)
 
 
 def check_request(environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """The answer AWS would give instead of serving this request, or None to serve it."""
-    service = service_for(_signing_name(environ))
-    if service is None or str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+    candidates = services_for(_signing_name(environ))
+    if not candidates or str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
         return None
-    found = _parsed(service, environ)
+    found = None
+    for service in candidates:
+        found = _parsed(service, environ)
+        if found is not None:
+            break
     if found is None:
         with _lock:
-            unparsed[service] += 1
+            unparsed[candidates[0]] += 1
         return None
     operation, params = found
     key = (service, operation.name)

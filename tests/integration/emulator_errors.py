@@ -11,6 +11,7 @@ finds that the operation does not document is worth a look either way.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,10 @@ ENTRY_POINTS = {
     "PutBucketNotificationConfiguration": "_notification_config_from_body",
     "GetBucketNotificationConfiguration": "_get_bucket_notification",
 }
+
+
+#: Python's own exceptions are programming errors (a knob set wrong), not answers of the service.
+_BUILTINS = frozenset(dir(builtins))
 
 
 def _raised_name(node: ast.Raise) -> str | None:
@@ -82,7 +87,9 @@ def _functions(service: str) -> dict[str, dict[str, _Function]]:
             if isinstance(node, ast.FunctionDef):
                 entry = table.setdefault(node.name, {}).setdefault(path.stem, _Function())
                 raised = {n for r in ast.walk(node) if isinstance(r, ast.Raise) and (n := _raised_name(r))}
-                entry.raised.update(n for n in raised if n.endswith(("Exception", "Error")))
+                entry.raised.update(
+                    n for n in raised if n.endswith(("Exception", "Error")) and n not in _BUILTINS
+                )
                 anywhere, local = _called_names(node)
                 entry.anywhere.update(anywhere)
                 entry.local.update(local)

@@ -180,7 +180,7 @@ class Recorder:
     """Collects, per operation, what the raw responses break and which errors came back."""
 
     #: Protocols whose bodies this module reads (query answers wrap results differently).
-    protocols: tuple[str, ...] = ("json", "rest-json", "rest-xml")
+    protocols: tuple[str, ...] = ("json", "rest-json", "rest-xml", "query")
     problems: dict[str, list[str]] = field(default_factory=dict)
     checked: set[tuple[str, str]] = field(default_factory=set)
     errors: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -233,6 +233,13 @@ def body_problems(operation_model: Any, response_dict: dict[str, Any]) -> Iterat
         yield from json_problems(shape, json.loads(body))
     else:
         root = ElementTree.fromstring(body)
+        wrapper = shape.serialization.get("resultWrapper") if protocol == "query" else None
+        if wrapper:
+            found = [child for child in root if _local(child.tag) == wrapper]
+            if not found:
+                yield f"{_local(root.tag)}: no <{wrapper}>"
+                return
+            root = found[0]
         yield from xml_problems(shape, root, _local(root.tag))
 
 

@@ -32,7 +32,7 @@ FLOW = {
 #: Output deviations from the model that AWS itself shows, with why (nothing else may be here).
 AWS_BEYOND_THE_MODEL = {
     ("s3.GetBucketNotificationConfiguration", "'Prefix' is not one of FilterRuleName's values"): (
-        mv.S3_FILTER_RULE_NAMES.cite()
+        mv.ENUMS_CHECKED_BY_THE_EXTENSION["FilterRuleName"].cite()
     ),
 }
 #: Errors the extension can raise that the operation does not document, in other engineers'
@@ -45,6 +45,7 @@ KNOWN_UNDOCUMENTED_ERRORS = {
     ("connect", "SearchAvailablePhoneNumbers", "InvalidRequestException"): "instances.ready_instance",
     ("connect", "SearchAvailablePhoneNumbers", "ResourceNotFoundException"): "instances.ready_instance",
     ("connect", "CreateInstance", "InvalidParameterException"): "instances.create_instance (model enum)",
+    ("connect", "CreatePrompt", "ResourceNotFoundException"): "queues.create_prompt -> connect_ready",
 }
 ROLE_POLICY = {
     "Version": "2012-10-17",
@@ -185,6 +186,7 @@ def _connect_routing(connect: Any, iid: str) -> None:
     connect.describe_user_hierarchy_group(InstanceId=iid, HierarchyGroupId=group["HierarchyGroupId"])
     connect.list_user_hierarchy_groups(InstanceId=iid)
     connect.list_users(InstanceId=iid)
+    connect.create_prompt(InstanceId=iid, Name="shape prompt", S3Uri="s3://prompts/shape.wav")
     prompts = connect.list_prompts(InstanceId=iid)["PromptSummaryList"]
     if prompts:
         connect.describe_prompt(InstanceId=iid, PromptId=prompts[0]["Id"])
@@ -239,8 +241,18 @@ def s3_calls(world: World) -> str:
     s3.get_object(Bucket=bucket, Key="in/a.json")["Body"].read()
     s3.copy_object(Bucket=bucket, Key="in/b.json", CopySource={"Bucket": bucket, "Key": "in/a.json"})
     s3.delete_object(Bucket=bucket, Key="in/b.json")
-    queue = world.client("sqs").create_queue(QueueName=world.name)["QueueUrl"]
+    sqs = world.client("sqs")
+    queue = sqs.create_queue(QueueName=world.name)["QueueUrl"]
     queue_arn = f"arn:aws:sqs:us-east-1:123456789012:{queue.rsplit('/', 1)[-1]}"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
     config = {
         "QueueConfigurations": [
             {
@@ -255,7 +267,22 @@ def s3_calls(world: World) -> str:
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
     s3.get_bucket_notification_configuration(Bucket=bucket)
     world.expect_error(lambda: s3.head_object(Bucket=bucket, Key="missing"))
+    _s3_emptier_calls(s3, bucket)
     return bucket
+
+
+def _s3_emptier_calls(s3: Any, bucket: str) -> None:
+    """What emptying and inspecting a bucket calls (S3BucketEmptier, S3Objects, HtmlPage)."""
+    s3.head_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "owner", "Value": "shape-test"}]})
+    s3.get_bucket_tagging(Bucket=bucket)
+    s3.list_objects_v2(Bucket=bucket, Prefix="in/")
+    s3.list_object_versions(Bucket=bucket)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"]
+    s3.list_multipart_uploads(Bucket=bucket)
+    s3.abort_multipart_upload(Bucket=bucket, Key="big.bin", UploadId=upload)
+    s3.put_object(Bucket=bucket, Key="gone/1", Body=b"1")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "gone/1"}], "Quiet": True})
 
 
 def secrets_calls(world: World) -> None:
@@ -339,6 +366,34 @@ def cloudfront_and_lambda_calls(world: World, bucket: str) -> None:
     )
 
 
+def new_service_calls(world: World, bucket: str) -> None:
+    """API Gateway account, WebSocket posts, upload records and stack lookups."""
+    apigateway = world.client("apigateway")
+    apigateway.get_account()
+    role = f"arn:aws:iam::123456789012:role/{world.name}-logs"
+    apigateway.update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+    )
+    management = boto3.client(
+        "apigatewaymanagementapi", region_name="us-east-1", endpoint_url=world.emulator.endpoint
+    )
+    world.recorder.attach(management).post_to_connection(
+        ConnectionId="c0nnection=", Data=b'{"state": "done"}'
+    )
+    dynamodb = world.client("dynamodb")
+    dynamodb.create_table(
+        TableName=world.name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName=world.name, Item={"pk": {"S": "in/a.json"}, "seq": {"N": "1"}})
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    cloudformation = world.client("cloudformation")
+    stack = cloudformation.create_stack(StackName=world.name, TemplateBody=json.dumps(template))["StackId"]
+    cloudformation.describe_stacks(StackName=stack)
+
+
 @pytest.fixture(scope="module")
 def world(emulator: Emulator) -> World:
     made = World(emulator)
@@ -347,6 +402,7 @@ def world(emulator: Emulator) -> World:
     secrets_calls(made)
     firehose_calls(made, bucket)
     cloudfront_and_lambda_calls(made, bucket)
+    new_service_calls(made, bucket)
     return made
 
 

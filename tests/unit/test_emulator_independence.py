@@ -4,7 +4,7 @@ Two checks: no module of ``gapfill/emulator/`` imports ``providers`` or ``functi
 AST scan, dynamic ``import_module("providers...")`` strings included), and no regular
 expression, constant or message of notable length written in ``providers/`` appears
 verbatim in the emulator. Names both sides take from AWS's API (member and shape names,
-enum values, error codes, operation names, from botocore's models) are AWS's vocabulary, not a shared
+enum values, error codes, operation and service names, from botocore's models) are AWS's vocabulary, not a shared
 constant, and are not counted.
 """
 
@@ -83,7 +83,7 @@ def _aws_vocabulary() -> frozenset[str]:
     import botocore.session
 
     session = botocore.session.get_session()
-    words: set[str] = set()
+    words: set[str] = set(session.get_available_services())
     for service in SERVICES:
         model = session.get_service_model(service)
         words.update(model.operation_names)

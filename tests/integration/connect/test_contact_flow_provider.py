@@ -272,7 +272,7 @@ def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) ->
         action("w", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}),
     )
     props = {"InstanceArn": instance_arn, "Name": "throttled", "Type": "CONTACT_FLOW", "Content": content}
-    with knobs(throttle_rate=1.0, throttle_burst=1.0) as live:
+    with knobs(throttle_rate_scale=0.5, throttle_burst_scale=0.2) as live:
         before = live.throttled_count
         first = cfn.create(TYPE, {**props, "Name": "throttled-1"})
         second = cfn.create(TYPE, {**props, "Name": "throttled-2"})
@@ -299,7 +299,7 @@ def test_a_create_that_fails_after_making_the_flow_reports_it_so_the_delete_remo
     }
     monkeypatch.setenv("GAPFILL_MAX_ATTEMPTS", "1")
     reset_clients()
-    with knobs(throttle_rate=0.001) as live:
+    with knobs(throttle_rate_scale=0.0005, throttle_burst_scale=0.2) as live:
         live.throttle_buckets.clear()
         # Spend UpdateContactFlowMetadata's one token: the provider's call after its create is throttled.
         with contextlib.suppress(aws("connect").exceptions.ClientError):
