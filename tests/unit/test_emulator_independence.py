@@ -31,7 +31,6 @@ MIN_TEXT = 20
 #: from AWS's model or documentation; nothing may be added here.
 KNOWN_OVERLAPS: dict[str, str] = {
     r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d\S]{8,64}$": "users.py password check copies providers/connect/passwords.py",
-    r"^[a-zA-Z0-9_\-.@]{1,64}$": "users.py username check copies the CSV validator (issue 10 A)",
     r"^\+[1-9]\d{1,14}$": "users.py phone check copies providers/connect/directory.py",
     "DeskPhoneNumber is required when PhoneType is DESK_PHONE": "users.py message copies directory.py",
     "Unable to validate the following destination configurations": "S3's own message, held by both",
