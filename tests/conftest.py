@@ -22,12 +22,13 @@ os.environ["GAPFILL_ALLOW_LOCAL_RESPONSE_URL"] = "1"
 
 from gapfill.emulator import Emulator, start_emulator
 from gapfill.local.protocol import LocalCloudFormation
+from providers.core.aws import reset_clients
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """moto server on 127.0.0.1 (free port); every boto3 call in the session goes there."""
-    with start_emulator() as server, server.applied():
+    with start_emulator() as server, server.applied(on_switch=reset_clients):
         yield server
 
 

@@ -30,6 +30,8 @@ MODULES = (
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
     "gapfill.emulator.s3_destination_policies",
+    "gapfill.emulator.model_validation",
+    "gapfill.emulator.moto_outputs",
 )
 
 

@@ -659,6 +659,7 @@ def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 def main(args: argparse.Namespace) -> int:
     """Entry point of ``gapfill deploy --local``."""
     from gapfill.emulator import start_emulator
+    from providers.core.aws import reset_clients
     from providers.core.log import logger
 
     saved_level = logger.log_level
@@ -668,7 +669,7 @@ def main(args: argparse.Namespace) -> int:
     os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.2")
     os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "1")
     try:
-        with start_emulator() as emulator, emulator.applied():
+        with start_emulator() as emulator, emulator.applied(on_switch=reset_clients):
             return _run(args, emulator, plays(args), output)
     finally:
         logger.setLevel(saved_level)
