@@ -425,7 +425,7 @@ def _parsed(service: str, environ: dict[str, Any]) -> tuple[Any, dict[str, Any]]
 
 
 #: Signing names shared by services not named after them; the request's route tells which.
-SHARED_SIGNING_NAMES = {"execute-api": ("apigatewaymanagementapi",)}
+SHARED_SIGNING_NAMES = {"execute-api": ("apigatewaymanagementapi",), "lex": ("lexv2-models",)}
 
 
 @functools.lru_cache(maxsize=256)
