@@ -73,8 +73,6 @@ class Emulator:
             pass
 
     def start(self) -> Emulator:
-        from moto.server import ThreadedMotoServer
-
         from gapfill.emulator import firehose, s3_notifications
         from gapfill.emulator.connect import install
 
@@ -86,7 +84,9 @@ class Emulator:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if not self.port:
             self.port = free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        from gapfill.emulator.iam import authorizing_server  # IAM evaluated for role-signed calls
+
+        self._server = authorizing_server(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
 

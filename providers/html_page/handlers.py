@@ -21,7 +21,7 @@ from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
 from providers.core.provider import Provider, Result
-from providers.html_page import ccp_template
+from providers.html_page import ccp_template, sources
 from providers.html_page.render import TemplateError, render
 
 OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
@@ -126,6 +126,7 @@ class HtmlPage(Provider):
             script_url = None
             if props.get("StreamsScriptLocation"):
                 script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+                sources.check("StreamsScriptLocation", props["StreamsScriptLocation"])
                 self._check_script_key(bucket, script_key, owner)
                 self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
                 metadata[SCRIPT_KEY] = script_key
@@ -156,6 +157,7 @@ class HtmlPage(Provider):
 
     def _fetch_template(self) -> str:
         location = self.properties["TemplateLocation"]
+        sources.check("TemplateLocation", location)
         try:
             reply = self.client("s3").get_object(Bucket=location["Bucket"], Key=location["Key"])
         except Exception as exc:

@@ -181,10 +181,12 @@ def test_a_create_whose_secret_binding_fails_reports_the_user_so_the_delete_remo
     Stubber, because the emulator cannot make Secrets Manager fail between two calls."""
     from botocore.stub import Stubber
 
+    from gapfill.emulator.iam import provider_role, signing_as
     from providers.core.aws import client
 
     props = base(instance, unique("bound"))
-    secrets = client("secretsmanager", "us-east-1")
+    with signing_as(provider_role(TYPE)):  # the client the provider gets: signed as its role
+        secrets = client("secretsmanager", "us-east-1")
     with Stubber(secrets) as stub:
         stub.add_response(
             "create_secret",
