@@ -382,7 +382,9 @@ def with_role_table(document: str, specs: list[ProviderSpec]) -> str:
         return document
     head, rest = document.split(ROLES_START, 1)
     _, tail = rest.split(ROLES_END, 1)
-    table = iam.markdown_table({spec.resource_type: spec.schema for spec in specs})
+    from gapfill.bundling import roletable
+
+    table = roletable.markdown(specs)
     return f"{head}{ROLES_START}\n{table}{ROLES_END}{tail}"
 
 

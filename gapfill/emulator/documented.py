@@ -27,6 +27,9 @@ MODULES = (
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",
+    "gapfill.emulator.iam.authorization",
+    "gapfill.emulator.iam.policy",
+    "gapfill.emulator.iam.middleware",
 )
 
 

@@ -591,6 +591,12 @@ def _run(
             deployment.rehearse_update()
             deployment.delete_all()
         print("\n" + deployment.table(), flush=True)
+        from gapfill.emulator.iam import report as iam_report  # calls checked against each role
+
+        print(
+            "\n" + iam_report.table() + f"\n  (details: {iam_report.write(output / 'iam-report.json')})",
+            flush=True,
+        )
         for page in pages:
             print(
                 f"\ngenerated page written to {page} — open it with: xdg-open {page} (or any browser)",

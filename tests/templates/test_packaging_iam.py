@@ -281,3 +281,21 @@ def test_stack_templates_grant_no_object_access_on_every_bucket_nor_invoke_on_ev
                 assert types == [], (
                     f"{path.name}{where}: {action} on '*' but the reference scopes it to {types}"
                 )
+
+
+def test_every_granted_action_is_needed_by_code_that_calls_it() -> None:
+    """Granted, never called, is removed: each action has a call site (or is a documented
+    dependent action of one) in the modules its provider runs."""
+    from gapfill.bundling import roletable
+
+    assert roletable.unused(SPECS) == {}
+
+
+def test_the_docs_table_lists_every_grant_with_resource_condition_and_call_site() -> None:
+    from gapfill.bundling import roletable
+
+    docs = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    table = roletable.markdown(SPECS)
+    assert table in docs, "run `gapfill sam-template`"
+    assert "`s3:ListBucket` | `arn:*:s3:::<each of DirectoryBuckets>` | s3:ResourceAccount" in table
+    assert "providers/connect/sync.py" in table

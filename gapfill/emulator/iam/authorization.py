@@ -83,6 +83,27 @@ CONNECT_LOG_GROUP = documented.rule(
     fact="Connect writes flow logs to the log group /aws/connect/<instance alias>, which it creates.",
 )
 
+OBJECT_VERSION = documented.rule(
+    id="iam-s3-object-version",
+    service="s3",
+    operations=("GetObject", "HeadObject"),
+    source="https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
+    fact="Reading a specific version of an object (versionId) requires s3:GetObjectVersion.",
+)
+FIREHOSE_CMK = documented.rule(
+    id="iam-firehose-customer-managed-key",
+    service="firehose",
+    operations=("StartDeliveryStreamEncryption", "StopDeliveryStreamEncryption"),
+    source="https://docs.aws.amazon.com/firehose/latest/APIReference/API_StartDeliveryStreamEncryption.html",
+    fact="With a customer managed key, Firehose calls KMS DescribeKey and CreateGrant for the stream "
+    "with the caller's permissions; stopping encryption schedules that grant for retirement.",
+)
+#: Dependent actions the reference's table leaves out but the API pages state, by operation.
+STATED_DEPENDENTS: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
+    ("firehose", "StartDeliveryStreamEncryption"): (("kms:DescribeKey", "kms:CreateGrant"), FIREHOSE_CMK),
+    ("firehose", "StopDeliveryStreamEncryption"): (("kms:RetireGrant",), FIREHOSE_CMK),
+}
+
 #: Operations whose action has another name, with the rule that states it.
 RENAMED: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("s3", "HeadObject"): (("s3:GetObject",), HEAD_OBJECT),
@@ -248,10 +269,25 @@ def _connect_on_behalf(action: str, dependent: str, pseudo: Mapping[str, str]) -
     return ""
 
 
+def _stated(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
+    if (prefix, operation) not in STATED_DEPENDENTS:
+        return []
+    config = params.get("DeliveryStreamEncryptionConfigurationInput") or {}
+    if operation == "StartDeliveryStreamEncryption" and config.get("KeyType") != "CUSTOMER_MANAGED_CMK":
+        return []
+    key = str(config.get("KeyARN") or "")
+    if not key.startswith("arn:"):
+        key = f"arn:{pseudo['Partition']}:kms:{pseudo['Region']}:{pseudo['Account']}:key/{UNKNOWN}"
+    via = f"{prefix}:{operation}"
+    return [Need(action, key, via=via) for action in STATED_DEPENDENTS[(prefix, operation)][0]]
+
+
 def needs(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
     """Every (action, resource) the call needs, its documented dependent actions included."""
-    result: list[Need] = []
+    result: list[Need] = _stated(prefix, operation, params, pseudo)
     actions = list(actions_for(prefix, operation))
+    if prefix == "s3" and operation in OBJECT_VERSION.operations and params.get("VersionId"):
+        actions = ["s3:GetObjectVersion"]
     if (prefix, operation) == ("s3", "CopyObject"):
         source = str(params.get("CopySource", "")).lstrip("/").split("?", 1)[0]
         bucket, _, key = source.partition("/")
