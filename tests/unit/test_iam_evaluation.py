@@ -144,3 +144,20 @@ def test_an_unknown_resource_name_is_matched_only_by_a_wildcard() -> None:
     )
     named = _statement(Action="connect:*", Resource=f"{INSTANCE}/agent/u1")
     assert policy.decide([named], "connect:CreateUser", new_user, {}) == "implicit-deny"
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected"),
+    [
+        ("StringEquals", "implicit-deny"),
+        ("StringEqualsIfExists", "allow"),
+        ("StringNotEquals", "allow"),
+        ("ForAllValues:StringEquals", "allow"),
+        ("ForAnyValue:StringEquals", "implicit-deny"),
+    ],
+)
+def test_a_key_absent_from_the_request_context(operator: str, expected: str) -> None:
+    granted = _statement(
+        Action="s3:GetObject", Resource="*", Condition={operator: {"aws:SourceVpc": "vpc-1"}}
+    )
+    assert policy.decide([granted], "s3:GetObject", "arn:aws:s3:::b/k", SAME_ACCOUNT) == expected

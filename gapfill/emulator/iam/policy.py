@@ -69,8 +69,8 @@ def _condition_holds(operator: str, key: str, wanted: list[str], context: Mappin
     values = context.get(key.lower())
     if op == "Null":
         return (values is None) == (wanted[0].lower() == "true")
-    if values is None:
-        return if_exists or (op in _NEGATED and qualifier != "ForAllValues")
+    if values is None:  # absent key: only ...IfExists, negated operators and ForAllValues hold
+        return if_exists or op in _NEGATED or qualifier == "ForAllValues"
     test = _STRING_OPS.get(op)
     if test is None:
         return False  # an operator we do not model never grants
