@@ -227,7 +227,7 @@ class LocalCloudFormation:
 
     def send(self, event: dict[str, Any], *, wait: float = 5.0) -> Answer:
         """Invoke the handler with ``event`` (its ResponseURL filled in) and collect PUTs."""
-        from gapfill.emulator.iam import provider_role, signing_as
+        from gapfill.emulator.iam import provider_environment, provider_role, signing_as
         from providers.core import engine
 
         token = uuid.uuid4().hex
@@ -242,7 +242,8 @@ class LocalCloudFormation:
                 current = pending.pop(0)
                 invocations += 1
                 kind = str(current.get("ResourceType", ""))
-                with signing_as(self.roles.get(kind) or provider_role(kind)):  # as its shipped role
+                role = self.roles.get(kind) or provider_role(kind)  # as its shipped role and environment
+                with signing_as(role, provider_environment(kind, role.parameters if role else None)):
                     self.handler(current, LocalContext(timeout_seconds=self.function_timeout))
                 pending.extend(self._queue)
                 self._queue.clear()

@@ -175,24 +175,28 @@ def test_a_page_bucket_outside_the_allow_list_is_refused(
 
 
 def test_a_template_location_outside_the_source_buckets_is_refused_with_a_reason(
-    cfn: LocalCloudFormation,
-    aws: Callable[[str], Any],
-    unique: Callable[[str], str],
-    monkeypatch: pytest.MonkeyPatch,
+    cfn: LocalCloudFormation, aws: Callable[[str], Any], unique: Callable[[str], str]
 ) -> None:
+    """The function's own check names the parameter; IAM refuses the read even without it."""
     site, private = unique("site"), unique("private")
     for name in (site, private):
         aws("s3").create_bucket(Bucket=name)
     aws("s3").put_object(Bucket=private, Key="secret.html", Body=b"<p>private</p>")
-    cfn.roles[PAGE] = provider_role(PAGE, {"PageBuckets": "site-*", "PageSourceBuckets": "site-*"})
+    narrowed = {"PageBuckets": "site-*", "PageSourceBuckets": "site-*"}
+    role = provider_role(PAGE, narrowed)
+    assert role is not None
     location = {"Bucket": private, "Key": "secret.html"}
     props = {"Bucket": site, "Key": "index.html", "TemplateLocation": location}
-    refused_by_iam = cfn.create(PAGE, props)
-    assert refused_by_iam.status == "FAILED"
-    assert "AccessDenied" in refused_by_iam.reason, refused_by_iam.reason
-    monkeypatch.setenv("GAPFILL_PAGE_SOURCE_BUCKETS", "site-*")
+    cfn.roles[PAGE] = role  # the harness sets GAPFILL_PAGE_SOURCE_BUCKETS from the same parameters
     refused = cfn.create(PAGE, props)
     assert refused.status == "FAILED"
     assert f"TemplateLocation: bucket '{private}'" in refused.reason
     assert "PageSourceBuckets" in refused.reason
+    # The same role, its function's own check switched off (any source): IAM still refuses.
+    cfn.roles[PAGE] = Role(
+        role.name, role.template, role.policies, parameters={**narrowed, "PageSourceBuckets": "*"}
+    )
+    refused_by_iam = cfn.create(PAGE, props)
+    assert refused_by_iam.status == "FAILED"
+    assert "AccessDenied" in refused_by_iam.reason, refused_by_iam.reason
     assert "Contents" not in aws("s3").list_objects_v2(Bucket=site)

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gapfill.emulator.iam.middleware import Authorizer, register
-from gapfill.emulator.iam.roles import Role, load_role, provider_role
+from gapfill.emulator.iam.roles import Role, load_role, provider_environment, provider_role
 
-__all__ = ["Authorizer", "Role", "authorizing_server", "load_role", "provider_role", "register", "signing_as"]
+__all__ = [
+    "Authorizer",
+    "Role",
+    "authorizing_server",
+    "load_role",
+    "provider_environment",
+    "provider_role",
+    "register",
+    "signing_as",
+]
 
 
 def authorizing_server(**kwargs: Any) -> Any:
@@ -35,18 +44,20 @@ def authorizing_server(**kwargs: Any) -> Any:
 
 
 @contextlib.contextmanager
-def signing_as(role: Role | None) -> Iterator[None]:
-    """Sign this process's boto3 calls (``providers.core.aws`` clients) with ``role``'s key."""
+def signing_as(role: Role | None, environment: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Sign this process's boto3 calls (``providers.core.aws`` clients) with ``role``'s key, with
+    the function's own ``environment`` variables set for the block."""
     if role is None:
         yield
         return
-    key = register(role)
-    saved = os.environ.get("AWS_ACCESS_KEY_ID")
-    os.environ["AWS_ACCESS_KEY_ID"] = key
+    changes = {"AWS_ACCESS_KEY_ID": register(role), **(environment or {})}
+    saved = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("AWS_ACCESS_KEY_ID", None)
-        else:
-            os.environ["AWS_ACCESS_KEY_ID"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

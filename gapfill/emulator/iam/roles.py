@@ -137,6 +137,32 @@ def load_role(
     return Role(role_id, shown, policies, parameters=given)
 
 
+#: Variables of a function's environment the harness does not set (the runner chooses the
+#: type, the log level and the service name itself).
+_HARNESS_VARIABLES = {"GAPFILL_PROVIDER", "GAPFILL_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"}
+
+
+def provider_environment(resource_type: str, parameters: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The environment variables the shipped template gives the type's function (the allow-lists
+    a provider checks itself), resolved with the same parameters as its role."""
+    from gapfill.local import intrinsics
+
+    tree = template(PROVIDERS_TEMPLATE)
+    function = tree.get("Resources", {}).get(resource_type.split("::", 1)[-1] + "Function")
+    if function is None:
+        return {}
+    variables = function.get("Properties", {}).get("Environment", {}).get("Variables", {})
+    scope = intrinsics.Scope(
+        parameters=_defaults(tree, SESSION_PARAMETERS if parameters is None else parameters),
+        pseudo={"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": EMULATOR_ACCOUNT_ID},
+        conditions={},
+        refs=lambda name: name,
+        attribute=lambda name, attr: f"{name}.{attr}",
+        imports=lambda name: name,
+    )
+    return {k: str(intrinsics.resolve(v, scope)) for k, v in variables.items() if k not in _HARNESS_VARIABLES}
+
+
 def provider_role_id(resource_type: str) -> str:
     """``Custom::HtmlPage`` -> ``HtmlPageRole`` (the generator's naming)."""
     return resource_type.split("::", 1)[-1] + "Role"
