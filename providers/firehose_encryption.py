@@ -92,6 +92,20 @@ def failure_reason(stream_name: str, current: Mapping[str, Any]) -> str:
     return f"Firehose could not enable encryption of delivery stream '{stream_name}': {kind}: {details}"
 
 
+def kms_refusal_reason(stream_name: str, wanted: Mapping[str, str], kms_code: str, message: str) -> str:
+    """InvalidKMSResourceException in Firehose's words: KMS refused Firehose the key."""
+    key_arn = wanted.get("KeyARN")
+    prop, key = ("KeyARN", f"KMS key '{key_arn}'") if key_arn else ("KeyType", "its AWS owned KMS key")
+    answered = f" (KMS answered {kms_code})" if kms_code else ""
+    return (
+        f"{prop}: Firehose could not use {key} to encrypt delivery stream '{stream_name}': "
+        f"InvalidKMSResourceException{answered}: {message}. Firehose raises this when KMS refuses it "
+        "(AccessDeniedException, InvalidStateException, DisabledException or NotFoundException): the "
+        "key must exist, be enabled and not pending deletion, and its key policy must let Firehose "
+        "use it"
+    )
+
+
 def kinesis_source_reason(stream_name: str, description: Mapping[str, Any]) -> str:
     source = description.get("Source", {}).get("KinesisStreamSourceDescription", {})
     arn = source.get("KinesisStreamARN")
@@ -218,6 +232,12 @@ class FirehoseEncryption(Provider):
                 DeliveryStreamName=stream, DeliveryStreamEncryptionConfigurationInput=wanted
             )
         except Exception as exc:
+            if error_code(exc) == "InvalidKMSResourceException":
+                kms_code = str(getattr(exc, "response", {}).get("code") or "")
+                raise ProviderError(
+                    kms_refusal_reason(stream, wanted, kms_code, error_message(exc).rstrip(".")),
+                    physical_id=pid if self.operation != "Create" else None,
+                ) from exc
             self._explain_call_error(exc, stream, "StartDeliveryStreamEncryption", pid)
             raise
         if mode == STARTED:

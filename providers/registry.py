@@ -15,6 +15,9 @@ PROVIDERS: dict[str, str] = {
     "Custom::ConnectPhoneNumber": "providers.connect.phone_number:ConnectPhoneNumber",
     "Custom::ConnectUser": "providers.connect.user:ConnectUser",
     "Custom::ConnectUserDirectory": "providers.connect.user_directory:ConnectUserDirectory",
+    "Custom::S3Objects": "providers.s3_objects.handlers:S3Objects",
+    "Custom::S3BucketEmptier": "providers.s3_bucket_emptier.handlers:S3BucketEmptier",
+    "Custom::ApiGatewayAccount": "providers.apigateway_account.handlers:ApiGatewayAccount",
 }
 
 

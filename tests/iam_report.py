@@ -23,6 +23,9 @@ SESSION_PARAMETERS.update(
         "FlowSourceBuckets": "*",
         "DirectoryBuckets": "*",
         "NotificationBuckets": "*",
+        "ObjectBuckets": "*",
+        "ObjectSourceBuckets": "*",
+        "EmptiedBuckets": "*",
     }
 )
 

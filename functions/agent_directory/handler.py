@@ -8,7 +8,8 @@ Environment:
   ``Custom::ConnectUserDirectory`` resource, so both manage the same users (required);
 * ``DIRECTORY_PREFIX``: only keys under this prefix are synced (default: all);
 * ``REQUESTS_PER_SECOND`` (default 2), ``DEFAULT_ROUTING_PROFILE``,
-  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``).
+  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``);
+* ``UPLOADS_TABLE``: every upload's record is written there (:mod:`upload_records`).
 
 Only ``.csv`` keys are synced, so the mapping JSON written next to the CSV never triggers the
 function. Keys in S3 events are URL-encoded (``+`` for spaces). A bad CSV is logged with its
@@ -25,7 +26,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from providers.connect import directory, resolve
+from functions.agent_directory.upload_records import record_uploads
+from providers.connect import directory, passwords, resolve
 from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
 from providers.core.aws import client
 from providers.core.log import logger, redactor
@@ -65,6 +67,14 @@ def config_from_env() -> SyncConfig:
         requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,
         default_security_profiles=tuple(s.strip() for s in security.split(";") if s.strip()),
+        protection=passwords.SecretProtection.from_properties(
+            {
+                "PasswordKmsKeyId": os.environ.get("PASSWORD_KMS_KEY_ID"),
+                "PasswordReaders": [
+                    r.strip() for r in os.environ.get("PASSWORD_READERS", "").split(";") if r.strip()
+                ],
+            }
+        ),
     )
 
 
@@ -133,6 +143,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = config_from_env()
     continuation = event.get(CONTINUATION_KEY) if isinstance(event, dict) else None
     jobs = [continuation] if isinstance(continuation, dict) else csv_jobs(event)
+    if not isinstance(continuation, dict):
+        record_uploads(event)  # the onboarding write-up's upload records (UPLOADS_TABLE)
     try:
         return {"results": [run_job(job, config, context) for job in jobs]}
     finally:

@@ -56,12 +56,15 @@ def call_sites(roots: Iterable[str] = ROOTS) -> dict[str, list[str]]:
     sites: dict[str, list[str]] = {}
     for path in paths:
         shown = path.relative_to(REPO).as_posix()
-        versioned = "VersionId" in path.read_text(encoding="utf-8")
+        # a version id built anywhere in the module's package (rules.py beside handlers.py)
+        versioned = any("VersionId" in p.read_text(encoding="utf-8") for p in path.parent.glob("*.py"))
         for service, operation, line in _calls_in(path, everywhere):
             where = f"{shown}:{line} {operation}"
             actions = list(actions_for(service, operation))
             if versioned and (service, operation) in _MISSING_KEY:
                 actions.append("s3:GetObjectVersion")  # a location may name a version
+            if versioned and (service, operation) == ("s3", "DeleteObjects"):
+                actions.append("s3:DeleteObjectVersion")
             for action in STATED_DEPENDENTS.get((service, operation), ((), None))[0]:
                 sites.setdefault(action, []).append(f"stated dependent of {service}:{operation} ({where})")
             for action in actions:

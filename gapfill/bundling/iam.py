@@ -37,6 +37,9 @@ CONNECT_SERVICE_ROLES = (
 )
 CLOUDFRONT_DISTRIBUTIONS = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"
 DS_DIRECTORIES = "arn:${AWS::Partition}:ds:${AWS::Region}:${AWS::AccountId}:directory/*"
+APIGATEWAY_ACCOUNT = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/account"
+CLOUDFORMATION_STACKS = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*"
+IAM_ROLES = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"
 CONNECT_LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/connect/*"
 #: The reference's pages the reasons below quote.
 REFERENCE = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
@@ -107,6 +110,7 @@ SCOPES: tuple[Scope, ...] = (
         "(list_awsdirectoryservice.html) lists no resource type (CheckAlias, CreateDirectory, "
         "CreateIdentityPoolDirectory, DescribeDirectories)",
     ),
+    Scope("iam:PassRole", (IAM_ROLES,), "the CloudWatch role API Gateway is handed, a role of this account"),
     Scope(
         "iam:*",
         (CONNECT_SERVICE_ROLES,),
@@ -135,6 +139,12 @@ SCOPES: tuple[Scope, ...] = (
     ),
     # --- others the providers may call ----------------------------------------------------
     Scope("cloudfront:*", (CLOUDFRONT_DISTRIBUTIONS,), "distributions of this account (global)"),
+    Scope("apigateway:*", (APIGATEWAY_ACCOUNT,), "only the region's account settings (the CloudWatch role)"),
+    Scope(
+        "cloudformation:DescribeStacks",
+        (CLOUDFORMATION_STACKS,),
+        "reads the status of the stack that sent the event",
+    ),
 )
 
 
@@ -181,8 +191,15 @@ BUCKET_LISTS: tuple[BucketList, ...] = (
     ),
     BucketList(
         "NotificationBuckets",
-        "gapfill-*,*-uploadbucket-*",
+        "gapfill-*,*-uploads-*",
         "Buckets whose notification configuration Custom::S3BucketNotification may edit.",
+    ),
+    BucketList("ObjectBuckets", "*-website-*", "Buckets Custom::S3Objects may write its objects to."),
+    BucketList("ObjectSourceBuckets", "gapfill-*", "Buckets Custom::S3Objects may read archives from."),
+    BucketList(
+        "EmptiedBuckets",
+        "*-pagebucket-*,*-website-*,*-uploads-*",
+        "Buckets Custom::S3BucketEmptier may empty.",
     ),
 )
 
@@ -200,6 +217,23 @@ BUCKET_ACCESS: dict[str, tuple[BucketAccess, ...]] = {
     ),
     "ConnectUserDirectory": (
         BucketAccess("DirectoryBuckets", _OBJECT_RW, ("s3:ListBucket",), "directory CSVs and their mappings"),
+    ),
+    "S3Objects": (
+        BucketAccess("ObjectBuckets", _OBJECT_RW, ("s3:ListBucket",), "the objects it writes"),
+        BucketAccess("ObjectSourceBuckets", _READ, ("s3:ListBucket",), "the archive it unpacks"),
+    ),
+    "S3BucketEmptier": (
+        BucketAccess(
+            "EmptiedBuckets",
+            ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"),
+            (
+                "s3:ListBucket",
+                "s3:ListBucketVersions",
+                "s3:ListBucketMultipartUploads",
+                "s3:GetBucketTagging",
+            ),
+            "the buckets it empties when their stack is deleted",
+        ),
     ),
     "S3BucketNotification": (
         BucketAccess(

@@ -31,6 +31,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "FirehoseEncryption": ("providers/firehose_encryption.py",),
     "HtmlPage": ("providers/html_page/",),
     "S3BucketNotification": ("providers/s3_bucket_notification/",),
+    "S3Objects": ("providers/s3_objects/",),
+    "S3BucketEmptier": ("providers/s3_bucket_emptier/",),
+    "ApiGatewayAccount": ("providers/apigateway_account/",),
 }
 _CORE = ("providers/core/",)
 _BASE = {

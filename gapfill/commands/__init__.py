@@ -12,4 +12,5 @@ COMMANDS = (
     "gapfill.commands.package",
     "gapfill.commands.docs",
     "gapfill.commands.sam_template",
+    "gapfill.commands.flows",
 )

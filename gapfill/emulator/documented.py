@@ -20,6 +20,7 @@ from dataclasses import dataclass
 MODULES = (
     "gapfill.emulator.connect.instances",
     "gapfill.emulator.connect.contact_flows",
+    "gapfill.emulator.connect.flow_language",
     "gapfill.emulator.connect.queues",
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",

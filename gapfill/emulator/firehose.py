@@ -11,7 +11,10 @@ transitions, keeping all other Firehose behaviour moto's own.
 
 A customer managed key is checked against moto's own KMS backend, as Firehose would when it
 creates its grant: an unknown key ends KMS_KEY_NOT_FOUND, a disabled one DISABLED_KMS_KEY,
-an asymmetric one INVALID_KMS_KEY.
+an asymmetric one INVALID_KMS_KEY. A key KMS itself refuses to touch (pending deletion: KMS's
+InvalidStateException) makes the call fail at once with InvalidKMSResourceException, as does
+the ``kms_exception`` knob (for refusals moto's KMS cannot model, such as a key policy that
+denies Firehose).
 
 Knobs (per account and region) are set in process (``knobs().encryption_delay = 0.3``) or
 over HTTP against a separately started emulator: ``POST /moto-api/gapfill/firehose`` with
@@ -27,12 +30,30 @@ import time
 from collections import Counter
 from typing import Any
 
+from gapfill.emulator import documented
 from gapfill.emulator.knobset import KnobSet
 
 #: AWS's documented quota of StartDeliveryStreamEncryption + StopDeliveryStreamEncryption calls.
 CALL_LIMIT_PER_DAY = 25
 _DAY = 86400.0
 _IN_FLIGHT = ("ENABLING", "DISABLING")
+
+INVALID_KMS_RULE = documented.rule(
+    id="firehose.start-encryption.invalid-kms-resource",
+    service="firehose",
+    operations=("StartDeliveryStreamEncryption",),
+    source="https://docs.aws.amazon.com/firehose/latest/APIReference/API_StartDeliveryStreamEncryption.html",
+    fact=(
+        "InvalidKMSResourceException: Firehose throws this exception when an attempt to start or stop "
+        "stream encryption fails because the KMS service throws AccessDeniedException, "
+        "InvalidStateException, DisabledException or NotFoundException; the error carries KMS's "
+        "code. The emulator raises it for a key pending deletion (KMS's InvalidStateException) and "
+        "when the kms_exception knob names one of the four; the documented FailureDescription types "
+        "(KMS_KEY_NOT_FOUND, DISABLED_KMS_KEY, INVALID_KMS_KEY) stay asynchronous ENABLING_FAILED."
+    ),
+)
+#: The KMS exceptions InvalidKMSResourceException is documented to pass on.
+KMS_EXCEPTIONS = ("AccessDeniedException", "InvalidStateException", "DisabledException", "NotFoundException")
 
 
 @dataclasses.dataclass
@@ -43,6 +64,8 @@ class FirehoseKnobs(KnobSet):
     encryption_failure: dict[str, str] | None = None
     #: Start/stop calls allowed per stream in any 24 hours.
     encryption_call_limit: int = CALL_LIMIT_PER_DAY
+    #: When set (one of KMS_EXCEPTIONS), every start fails at once with InvalidKMSResourceException.
+    kms_exception: str | None = None
 
 
 @dataclasses.dataclass
@@ -118,6 +141,39 @@ def _count_call(backend: Any, state: _State, name: str, operation: str) -> None:
     state.counts[operation] += 1
 
 
+def _invalid_kms(code: str, message: str) -> Exception:
+    """Firehose's InvalidKMSResourceException with its modelled ``code`` member (KMS's error
+    code). moto's serialiser would fill ``code`` with the error's own name, so the body is
+    written here."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError("InvalidKMSResourceException", message)
+    error.description = json.dumps(
+        {"__type": "InvalidKMSResourceException", "message": message, "code": code}
+    )
+    return error
+
+
+def _kms_refusal(state: _State, key_arn: str | None) -> Exception | None:
+    """The InvalidKMSResourceException KMS's answer would make Firehose raise, if any."""
+    forced = state.knobs.kms_exception
+    if forced:
+        if forced not in KMS_EXCEPTIONS:
+            raise ValueError(f"kms_exception must be one of {', '.join(KMS_EXCEPTIONS)}")
+        return _invalid_kms(forced, f"KMS refused Firehose ({forced}).")
+    if not key_arn:
+        return None
+    from moto.kms.models import kms_backends
+
+    parts = key_arn.split(":", 5)
+    if len(parts) != 6 or not parts[5].startswith("key/"):
+        return None
+    key = kms_backends[parts[4]][parts[3]].keys.get(parts[5].removeprefix("key/"))
+    if key is not None and key.key_state == "PendingDeletion":
+        return _invalid_kms("InvalidStateException", f"{key_arn} is pending deletion.")
+    return None
+
+
 def _kms_failure(backend: Any, key_arn: str) -> dict[str, str] | None:
     """What Firehose's grant creation would report for this key, from moto's KMS."""
     from moto.kms.models import kms_backends
@@ -179,6 +235,9 @@ class _Backend:
                 raise errors.ResourceInUseException(
                     f"Delivery stream {stream_name} encryption is {status}; try again when it settles."
                 )
+            refusal = _kms_refusal(state, key_arn)
+            if refusal is not None:
+                raise refusal
             _count_call(self, state, stream_name, "start_delivery_stream_encryption")
             target = {"KeyType": key_type}
             if key_arn:

@@ -242,7 +242,8 @@ class LocalCloudFormation:
                 current = pending.pop(0)
                 invocations += 1
                 kind = str(current.get("ResourceType", ""))
-                role = self.roles.get(kind) or provider_role(kind)  # as its shipped role and environment
+                # as its shipped role (the providers stack of this region) and environment
+                role = self.roles.get(kind) or provider_role(kind, region=self.region)
                 with signing_as(role, provider_environment(kind, role.parameters if role else None)):
                     self.handler(current, LocalContext(timeout_seconds=self.function_timeout))
                 pending.extend(self._queue)

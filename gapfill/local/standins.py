@@ -181,11 +181,17 @@ def _connect_routing_profile(stack: str, logical_id: str, props: dict[str, Any])
 
 
 def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
-    """A real (emulated) distribution, so invalidations the page provider makes succeed."""
-    created = boto3.client("cloudfront").create_distribution(
+    """A real (emulated) distribution, so invalidations the page provider makes succeed; the
+    same stack played again in one emulator finds the one it made before."""
+    cloudfront = boto3.client("cloudfront")
+    comment = f"local stand-in for {stack}/{logical_id}"
+    for item in cloudfront.list_distributions().get("DistributionList", {}).get("Items", []):
+        if item.get("Comment") == comment:
+            return StandIn(item["Id"], {"DomainName": item["DomainName"], "Id": item["Id"]}, True)
+    created = cloudfront.create_distribution(
         DistributionConfig={
             "CallerReference": f"{stack}/{logical_id}",
-            "Comment": f"local stand-in for {stack}/{logical_id}",
+            "Comment": comment,
             "Enabled": True,
             "Origins": {
                 "Quantity": 1,
@@ -208,6 +214,20 @@ def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn
     return StandIn(created["Id"], {"DomainName": created["DomainName"], "Id": created["Id"]}, True)
 
 
+def _api_v2(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """An (emulated) HTTP or WebSocket API, so ApiEndpoint is the address its stage would have."""
+    protocol = str(props.get("ProtocolType") or "HTTP")
+    extra = (
+        {"RouteSelectionExpression": str(props["RouteSelectionExpression"])}
+        if protocol == "WEBSOCKET"
+        else {}
+    )
+    created = boto3.client("apigatewayv2").create_api(
+        Name=_name(stack, logical_id, props, "Name", 128), ProtocolType=protocol, **extra
+    )
+    return StandIn(created["ApiId"], {"ApiEndpoint": created["ApiEndpoint"], "ApiId": created["ApiId"]}, True)
+
+
 MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
@@ -222,6 +242,7 @@ MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::Connect::Queue": _connect_queue,
     "AWS::Connect::RoutingProfile": _connect_routing_profile,
     "AWS::CloudFront::Distribution": _distribution,
+    "AWS::ApiGatewayV2::Api": _api_v2,
 }
 
 

@@ -19,6 +19,9 @@ from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
 SAVED_SUFFIX = ":$SAVED"
+#: Top-level keys of flow content sent exactly as given: Metadata is free-form in the Flow
+#: language, and exports keep the exporting instance's ARNs, names and other tools' text there.
+FREE_FORM = ("Metadata",)
 #: Placeholder kind -> (list operation, summary list key, extra list arguments)
 CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}),
@@ -76,14 +79,14 @@ class ConnectContactFlow(Provider):
         """The content Connect should hold: loaded, placeholders resolved, rendered."""
         try:
             document = self._load_content()
-            found = placeholders.find(document)
+            found = placeholders.find(document, skip=FREE_FORM)
             values = placeholders.resolve(found, self._catalog, self.properties.get("Substitutions") or {})
         except flow_content.ContentError as exc:
             raise ProviderError(str(exc)) from None
         except placeholders.PlaceholderError as exc:
             where = "ContentS3" if self.properties.get("ContentS3") else "Content"
             raise ProviderError(f"{where}: " + "; ".join(exc.problems)) from None
-        return flow_content.render(placeholders.substitute(document, values))
+        return flow_content.render(placeholders.substitute(document, values, skip=FREE_FORM))
 
     def _invalid(self, exc: Exception, operation: str) -> ProviderError:
         problems = getattr(exc, "response", {}).get("problems") or []
@@ -174,9 +177,9 @@ class ConnectContactFlow(Provider):
 
         publish = props.get("Status", "PUBLISHED") == "PUBLISHED"
         target = flow_id if publish else flow_id + SAVED_SUFFIX
-        current = connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=target)["ContactFlow"]
-        unchanged = flow_content.same_content(current.get("Content"), content)
-        if not unchanged or (publish and current.get("Status") != "PUBLISHED"):
+        current = self._current(instance_id, target)
+        unchanged = current is not None and flow_content.same_content(current.get("Content"), content)
+        if not unchanged or (publish and current is not None and current.get("Status") != "PUBLISHED"):
             try:
                 connect.update_contact_flow_content(
                     InstanceId=instance_id, ContactFlowId=target, Content=content
@@ -192,6 +195,20 @@ class ConnectContactFlow(Provider):
         if to_remove:
             connect.untag_resource(resourceArn=arn, tagKeys=to_remove)
         return self._result(arn)
+
+    def _current(self, instance_id: str, target: str) -> dict[str, Any] | None:
+        """What Connect holds at ``target`` (``id`` published, ``id:$SAVED`` saved); None if
+        it was never published: DescribeContactFlow without ``:$SAVED`` then answers
+        ContactFlowNotPublishedException."""
+        connect = self.client("connect")
+        try:
+            return dict(
+                connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=target)["ContactFlow"]
+            )
+        except Exception as exc:
+            if error_code(exc) != "ContactFlowNotPublishedException":
+                raise
+            return None
 
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:

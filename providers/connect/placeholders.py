@@ -8,7 +8,9 @@ the target instance at deploy time, and ``${Anything}`` from the free ``Substitu
 ``$${...}`` stays a literal ``${...}``.
 
 Substitution works on the string values of the parsed document, never on raw JSON text,
-so a substituted value can never break the JSON around it.
+so a substituted value can never break the JSON around it. Top-level keys named in ``skip``
+are left exactly as given: flow ``Metadata`` is free-form, and exports of flows managed by
+other tools carry their own ``${...}`` text there.
 """
 
 from __future__ import annotations
@@ -75,11 +77,18 @@ def strings(document: Any) -> Iterable[str]:
             yield from strings(value)
 
 
-def find(document: Any) -> list[Placeholder]:
-    """Every distinct placeholder in the document, sorted; bad kinds all reported at once."""
+def _searched(document: Any, skip: Iterable[str]) -> Any:
+    if isinstance(document, Mapping):
+        return {key: value for key, value in document.items() if key not in set(skip)}
+    return document
+
+
+def find(document: Any, skip: Iterable[str] = ()) -> list[Placeholder]:
+    """Every distinct placeholder in the document (outside the top-level keys in ``skip``),
+    sorted; bad kinds all reported at once."""
     found: set[Placeholder] = set()
     problems: list[str] = []
-    for text in strings(document):
+    for text in strings(_searched(document, skip)):
         for match in _TOKEN.finditer(text):
             if match.group(1):
                 continue
@@ -92,8 +101,12 @@ def find(document: Any) -> list[Placeholder]:
     return sorted(found)
 
 
-def substitute(document: Any, values: Mapping[Placeholder, str]) -> Any:
-    """A copy of ``document`` with every placeholder replaced by its value."""
+def substitute(document: Any, values: Mapping[Placeholder, str], skip: Iterable[str] = ()) -> Any:
+    """A copy of ``document`` with every placeholder replaced by its value; the top-level keys
+    in ``skip`` are kept as they are."""
+    if skip and isinstance(document, Mapping):
+        kept = set(skip)
+        return {key: value if key in kept else substitute(value, values) for key, value in document.items()}
 
     def replace_in(text: str) -> str:
         def one(match: re.Match[str]) -> str:

@@ -4,12 +4,13 @@
 One sync: read the CSV from S3, validate it (any bad row stops everything before a write),
 resolve profile and group names once, list the users this directory manages (one tag
 filtered SearchUsers page per 500 users), diff, then walk the changes in username order.
-Connect allows about 2 requests per second per API and account, so every Connect call
-passes a client-side token bucket per API (and botocore's adaptive retries absorb the
-rest). When the caller's time runs short the walk stops and returns a cursor (the last
-username handled) with the counts so far; the next invocation re-reads, re-diffs and
-continues after the cursor. Re-diffing is what makes resuming safe: work already done
-shows up as unchanged, and a row that failed is simply tried again by the next sync.
+Connect allows 2 requests per second per API and account with a burst of 5, so every
+Connect call passes a client-side token bucket per API at that rate with one token of slack
+(and botocore's adaptive retries absorb the rest). When the caller's time runs short the
+walk stops and returns a cursor (the last username handled) with the counts so far; the
+next invocation re-reads, re-diffs and continues after the cursor. Re-diffing is what
+makes resuming safe: work already done shows up as unchanged, and a row that failed is
+simply tried again by the next sync.
 
 Passwords of new CONNECT_MANAGED users: one Secrets Manager secret per user, named
 ``gapfill/connect/<instance id>/<username>`` and tagged with the directory's owner tag.
@@ -34,10 +35,13 @@ MAX_CSV_BYTES = 10 * 1024 * 1024
 SEARCH_PAGE = 500
 #: Seconds kept free for wrapping up (state, response) when the time left is checked.
 DEFAULT_MARGIN = 2.0
-#: Pace at this fraction of the allowed rate: requests sent exactly at the limit arrive
-#: bunched by network jitter and get throttled, and one throttle makes botocore's adaptive
-#: mode slow the whole client down for a while.
-RATE_HEADROOM = 0.85
+#: Connect's documented burst for its default quota of 2 requests/s per API: 5 requests.
+DOCUMENTED_BURST = 5.0
+#: The client-side bucket holds one token less than Connect's and refills at the allowed rate
+#: itself. Connect sees each request a little after it was sent, which only gives its bucket
+#: more time to refill, so the one-token slack absorbs any variation of network delay up to a
+#: full token interval: paced at the documented rate, no request meets an empty bucket.
+CLIENT_BURST = DOCUMENTED_BURST - 1.0
 
 _limiters: dict[tuple[str, float], RateLimiter] = {}
 _limiters_lock = threading.Lock()
@@ -49,8 +53,18 @@ def limiter(operation: str, rate: float) -> RateLimiter:
         key = (operation, rate)
         found = _limiters.get(key)
         if found is None:
-            found = _limiters[key] = RateLimiter(rate * RATE_HEADROOM, burst=1.0)
+            found = _limiters[key] = RateLimiter(rate, burst=CLIENT_BURST)
         return found
+
+
+def from_search(item: dict[str, Any]) -> ActualUser:
+    """A SearchUsers summary as the diff compares it: SearchUsers returns
+    AfterContactWorkTimeLimit in milliseconds (its API reference says so), while rows,
+    CreateUser and the update calls use seconds."""
+    phone = dict(item.get("PhoneConfig") or {})
+    if phone.get("AfterContactWorkTimeLimit") is not None:
+        phone["AfterContactWorkTimeLimit"] = int(phone["AfterContactWorkTimeLimit"]) // 1000
+    return ActualUser.from_search({**item, "PhoneConfig": phone})
 
 
 class InvalidDirectoryError(Exception):
@@ -138,6 +152,8 @@ class SyncConfig:
     requests_per_second: float = 2.0
     default_routing_profile: str | None = None
     default_security_profiles: tuple[str, ...] = ()
+    #: KMS key and readers of the password secrets (passwords.SecretProtection).
+    protection: passwords.SecretProtection = field(default_factory=passwords.SecretProtection)
     margin_seconds: float = DEFAULT_MARGIN
 
 
@@ -162,6 +178,7 @@ class AgentDirectory:
         self.config = config
         self.connect = client("connect")
         self.secrets = client("secretsmanager")
+        self.guard = passwords.SecretGuard(self.secrets, client("sts"), config.protection)
         self.s3 = client("s3")
         self.time_left = time_left
         self.keep_secret = keep_secret
@@ -198,7 +215,7 @@ class AgentDirectory:
             page = self.call("search_users", **kwargs)
             for item in page.get("Users", []):
                 if (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner:
-                    users.append(ActualUser.from_search(item))
+                    users.append(from_search(item))
             token = page.get("NextToken")
             if not token:
                 return users
@@ -362,7 +379,7 @@ class AgentDirectory:
         for item in found.get("Users", []):
             ours = (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner
             if ours and str(item.get("Username", "")).casefold() == want.key:
-                actual = ActualUser.from_search(item)
+                actual = from_search(item)
                 parts = directory.changed_parts(want, actual)
                 if parts:
                     self._update(want, actual, parts)
@@ -420,7 +437,9 @@ class AgentDirectory:
                 SecretString=value,
                 Description=f"Amazon Connect password of {username} (gapfill agent directory)",
                 Tags=self._secret_tags(username),
+                **self.config.protection.create_options(),
             )
+            self.guard.protect(name)
             return password, True
         except Exception as exc:
             if error_code(exc) != "ResourceExistsException":
@@ -429,6 +448,7 @@ class AgentDirectory:
         if tags.get(OWNER_TAG) != self.config.owner:
             raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
         self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        self.guard.protect(name)
         return password, False
 
     def _drop_secret(self, username: str) -> None:

@@ -273,6 +273,10 @@ class _Secret:
         self.made = False
         self.password = ""
         self.overwrite = False
+        self.protection = passwords.SecretProtection.from_properties(provider.properties)
+
+    def _protect(self) -> None:
+        passwords.SecretGuard(self.sm, self.provider.client("sts"), self.protection).protect(self.arn)
 
     def _tags(self) -> list[dict[str, str]]:
         return [
@@ -290,6 +294,7 @@ class _Secret:
                 SecretString=value,
                 Description=f"Amazon Connect password of {self.username} (gapfill Custom::ConnectUser)",
                 Tags=self._tags(),
+                **self.protection.create_options(),
             )
             self.arn, self.made = str(made["ARN"]), True
             return self.password
@@ -319,6 +324,7 @@ class _Secret:
             self.sm.put_secret_value(SecretId=self.arn, SecretString=value)
             self.sm.tag_resource(SecretId=self.arn, Tags=self._tags())
         self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": USER_ARN_TAG, "Value": user_arn}])
+        self._protect()
 
     def abandon(self) -> None:
         if self.made:

@@ -71,6 +71,7 @@ class ConnectUserDirectory(Provider):
             requests_per_second=requests_per_second(props.get("RequestsPerSecond")),
             default_routing_profile=props.get("DefaultRoutingProfile"),
             default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
+            protection=passwords.SecretProtection.from_properties(props),
         )
         return AgentDirectory(
             config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)

@@ -22,6 +22,7 @@ from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
 from providers.core.provider import Provider, Result
 from providers.html_page import ccp_template, sources
+from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
 
 OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
@@ -70,7 +71,7 @@ class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
 
     def create(self) -> Result:
-        bucket, key = str(self.properties["Bucket"]), str(self.properties["Key"])
+        bucket, key = str(self.properties["Bucket"]), check_key(str(self.properties["Key"]), "Key")
         head = self._head(bucket, key)
         if (
             head is not None
@@ -116,7 +117,7 @@ class HtmlPage(Provider):
 
     def _publish(self) -> Result:
         props = self.properties
-        bucket, key = str(props["Bucket"]), str(props["Key"])
+        bucket, key = str(props["Bucket"]), check_key(str(props["Key"]), "Key")
         choice = template_choice(props)
         values = dict(props.get("Values") or {})
         owner = self.owner(bucket, key)
@@ -125,13 +126,15 @@ class HtmlPage(Provider):
         if choice == "Template":
             script_url = None
             if props.get("StreamsScriptLocation"):
-                script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+                script_key = check_key(
+                    str(props.get("StreamsScriptKey") or default_script_key(key)), "StreamsScriptKey"
+                )
                 sources.check("StreamsScriptLocation", props["StreamsScriptLocation"])
                 self._check_script_key(bucket, script_key, owner)
                 self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
                 metadata[SCRIPT_KEY] = script_key
                 script_url = relative_url(key, script_key)
-            body = render(ccp_template.TEMPLATE, ccp_template.page_values(values, streams_url=script_url))
+            body = ccp_template.render_page(values, streams_url=script_url)
         else:
             template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
             body = render(template, values)

@@ -79,7 +79,10 @@ def setup(
         "AgentDirectoryFunctionRole",
         stack_name=STACK,
         parameters={"AgentDirectoryBucket": bucket, "AgentDirectoryKey": DIRECTORY_KEY},
-        attributes={"Instance.Id": made["Id"]},
+        attributes={
+            "Instance.Id": made["Id"],
+            "AgentUploadsTable.Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/agent-uploads",
+        },
     )
     with signing_as(role):
         yield {"bucket": bucket, "instance_id": made["Id"]}
@@ -89,8 +92,9 @@ def setup(
 def put_csv(aws: Callable[[str], Any], bucket: str, key: str, rows: list[list[str]]) -> None:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Username", "FirstName", "LastName"])
-    writer.writerows(rows)
+    writer.writerow(["Username", "FirstName", "LastName", "Email"])
+    # CreateUser needs an Email on a CONNECT_MANAGED instance: one per row unless given.
+    writer.writerows(row if len(row) > 3 else [*row, f"{row[0]}@example.com"] for row in rows)
     aws("s3").put_object(Bucket=bucket, Key=key, Body=out.getvalue().encode())
 
 

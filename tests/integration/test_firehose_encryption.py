@@ -249,3 +249,46 @@ def test_repeated_request_returns_the_same_id_without_a_second_call(
     assert second.ok
     assert first.physical_id == second.physical_id == f"firehose-encryption:{name}:started"
     assert fh.encryption_calls(name) == 1
+
+
+def test_emulator_raises_invalid_kms_resource_for_a_key_pending_deletion(
+    aws: Any, stream: Callable[..., str]
+) -> None:
+    name = stream()
+    key = kms_key(aws)
+    aws("kms").schedule_key_deletion(KeyId=key.rsplit("/", 1)[1], PendingWindowInDays=7)
+    firehose = aws("firehose")
+    with pytest.raises(firehose.exceptions.InvalidKMSResourceException) as excinfo:
+        firehose.start_delivery_stream_encryption(
+            DeliveryStreamName=name,
+            DeliveryStreamEncryptionConfigurationInput={"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key},
+        )
+    assert excinfo.value.response["code"] == "InvalidStateException"
+    assert encryption(aws, name)["Status"] == "DISABLED", "a refused start changes nothing"
+    assert fh.encryption_calls(name) == 0
+
+
+def test_emulator_knob_makes_kms_refuse_firehose(aws: Any, stream: Callable[..., str]) -> None:
+    name = stream()
+    fh.knobs().kms_exception = "AccessDeniedException"
+    firehose = aws("firehose")
+    with pytest.raises(firehose.exceptions.InvalidKMSResourceException) as excinfo:
+        firehose.start_delivery_stream_encryption(
+            DeliveryStreamName=name, DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"}
+        )
+    assert excinfo.value.response["code"] == "AccessDeniedException"
+
+
+def test_an_unusable_key_is_reported_in_firehose_words(
+    cfn: LocalCloudFormation, aws: Any, stream: Callable[..., str]
+) -> None:
+    name = stream()
+    key = kms_key(aws)
+    aws("kms").schedule_key_deletion(KeyId=key.rsplit("/", 1)[1], PendingWindowInDays=7)
+    props = {"DeliveryStreamName": name, "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key}
+    answer = cfn.create(TYPE, props)
+    assert answer.status == "FAILED"
+    assert answer.reason.startswith(f"KeyARN: Firehose could not use KMS key '{key}'"), answer.reason
+    assert "InvalidKMSResourceException" in answer.reason
+    assert "KMS answered InvalidStateException" in answer.reason
+    assert not answer.physical_id.startswith("firehose-encryption:"), "nothing was changed"

@@ -193,7 +193,7 @@ def test_directory_interleaved_with_users_added_by_hand(
                     InstanceId=instance_id,
                     Username=name,
                     Password="Hand-made-1234",
-                    IdentityInfo={"FirstName": "Hand", "LastName": "Made"},
+                    IdentityInfo={"FirstName": "Hand", "LastName": "Made", "Email": "hand@example.com"},
                     PhoneConfig={"PhoneType": "SOFT_PHONE"},
                     SecurityProfileIds=[security],
                     RoutingProfileId=routing,

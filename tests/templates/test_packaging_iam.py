@@ -82,7 +82,7 @@ EXPECTED = [
     ),
     ("ConnectContactFlow", "s3:GetObject", "arn:*:s3:::gapfill-*/*", SAME_ACCOUNT),
     ("S3BucketNotification", "s3:PutBucketNotification", "arn:*:s3:::gapfill-*", SAME_ACCOUNT),
-    ("S3BucketNotification", "s3:PutBucketNotification", "arn:*:s3:::*-uploadbucket-*", SAME_ACCOUNT),
+    ("S3BucketNotification", "s3:PutBucketNotification", "arn:*:s3:::*-uploads-*", SAME_ACCOUNT),
     (
         "ConnectPhoneNumber",
         "connect:SearchAvailablePhoneNumbers",

@@ -12,6 +12,7 @@ from providers.firehose_encryption import (
     encrypted_as,
     failure_reason,
     kinesis_source_reason,
+    kms_refusal_reason,
     mode_for,
     parse_physical_id,
     physical_id,
@@ -115,3 +116,14 @@ def test_kinesis_reason_points_at_the_source_stream() -> None:
     assert reason.startswith("DeliveryStreamName:")
     assert arn in reason
     assert "Encrypt the source Kinesis data stream" in reason
+
+
+def test_kms_refusal_reason_names_the_key_and_kms_answer() -> None:
+    reason = kms_refusal_reason(
+        "s", {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY}, "DisabledException", "no"
+    )
+    assert reason.startswith(f"KeyARN: Firehose could not use KMS key '{KEY}' to encrypt delivery stream 's'")
+    assert "InvalidKMSResourceException (KMS answered DisabledException): no." in reason
+    owned = kms_refusal_reason("s", {"KeyType": "AWS_OWNED_CMK"}, "", "denied")
+    assert owned.startswith("KeyType: Firehose could not use its AWS owned KMS key")
+    assert "InvalidKMSResourceException: denied." in owned

@@ -1,27 +1,34 @@
 """Contact flows: create, describe, content and metadata updates, delete, list.
 
-Content is validated the way AWS does it where it matters for providers: publishing checks
-that the content is a JSON flow (``Version``, ``StartAction``, ``Actions``) and that every
-Connect ARN it mentions is a queue, flow, prompt or hours of operation of this instance and
-every Lambda ARN is associated with it. Every problem found is returned in the
-``problems`` list of ``InvalidContactFlowException``, not just the first one. Saving
-(``Status`` SAVED, or an id with the ``:$SAVED`` suffix) only needs valid JSON.
+Content is checked as the Flow language is documented (:mod:`.flow_language`): publishing
+(``Status`` PUBLISHED, or a content update without ``:$SAVED``) validates the whole flow for
+its type and checks that every static ID or ARN the language puts in an action parameter
+names a queue, flow, prompt, hours of operation, agent or associated Lambda function of this
+instance; ``Metadata`` and free text are never read. Every problem found is returned in the
+``problems`` of ``InvalidContactFlowException``. Saving (``Status`` SAVED, or ``:$SAVED``)
+only checks the documented length: AWS says SAVED does not initiate validation.
+
+A flow that was saved but never published has no published content: DescribeContactFlow
+without ``:$SAVED`` answers ``ContactFlowNotPublishedException``, as AWS does. Flow
+modules, Lex bots and views are not modelled here, so references to them are not checked.
+Deletion is refused for nothing: AWS documents no flow that DeleteContactFlow refuses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gapfill.emulator import documented
+from gapfill.emulator.connect import flow_language
 from gapfill.emulator.connect.errors import (
+    ContactFlowNotPublishedException,
     DuplicateResourceException,
     InvalidContactFlowException,
     InvalidParameterException,
-    InvalidRequestException,
     ResourceNotFoundException,
 )
 from gapfill.emulator.connect.instances import body, max_results, new_id, page, path, query, query_list
@@ -31,32 +38,22 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-FLOW_TYPES = (
-    "CONTACT_FLOW",
-    "CUSTOMER_QUEUE",
-    "CUSTOMER_HOLD",
-    "CUSTOMER_WHISPER",
-    "AGENT_HOLD",
-    "AGENT_WHISPER",
-    "OUTBOUND_WHISPER",
-    "AGENT_TRANSFER",
-    "QUEUE_TRANSFER",
-    "CAMPAIGN",
-)
 SAVED_SUFFIX = ":$SAVED"
-MAX_CONTENT = 256_000
-_CONNECT_ARN = re.compile(
-    r"arn:aws[-a-z]*:connect:[-a-z0-9]+:\d{12}:instance/([-A-Za-z0-9]+)/"
-    r"(queue|contact-flow|prompt|operating-hours)/([-A-Za-z0-9]+)"
+RULE_NOT_PUBLISHED = documented.rule(
+    id="connect.flow.describe-not-published",
+    service="connect",
+    operations=("DescribeContactFlow",),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_DescribeContactFlow.html",
+    fact="Use the $SAVED alias (contact-flow/{id}:$SAVED) to describe the SAVED content of a flow; "
+    "ContactFlowNotPublishedException (HTTP 404): the flow has not been published.",
 )
-_LAMBDA_ARN = re.compile(
-    r"arn:aws[-a-z]*:lambda:[-a-z0-9]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9$_-]+)?"
-)
-_KIND_NAMES = {
-    "queue": "Queue",
-    "contact-flow": "Flow",
-    "prompt": "Prompt",
-    "operating-hours": "Hours of operation",
+#: Reference kind -> (the kind's word in a Connect ARN, readable name).
+_KINDS = {
+    "queue": ("queue", "queue"),
+    "contact-flow": ("contact-flow", "flow"),
+    "prompt": ("prompt", "prompt"),
+    "operating-hours": ("operating-hours", "hours of operation"),
+    "agent": ("agent", "agent"),
 }
 
 
@@ -69,22 +66,30 @@ class Flow:
     type: str
     description: str
     status: str
-    content: str
+    #: Published content; None until the flow is first published.
+    content: str | None
     saved_content: str
     state: str = "ACTIVE"
-    is_default: bool = False
     version: int = 1
     modified: float = field(default_factory=time.time)
 
     def describe(self, region: str, saved: bool) -> dict[str, Any]:
-        content = self.saved_content if saved or self.status == "SAVED" else self.content
+        if saved:
+            content = self.saved_content
+        elif self.content is None:
+            raise ContactFlowNotPublishedException(
+                f"The flow {self.id} has not been published; "
+                f"describe {self.id}{SAVED_SUFFIX} for its saved content."
+            )
+        else:
+            content = self.content
         return {
             "Arn": self.arn,
             "Id": self.id,
             "Name": self.name,
             "Type": self.type,
             "State": self.state,
-            "Status": self.status,
+            "Status": self.status if saved else "PUBLISHED",
             "Description": self.description,
             "Content": content,
             "FlowContentSha256": hashlib.sha256(content.encode()).hexdigest(),
@@ -103,39 +108,19 @@ class Flow:
             "ContactFlowStatus": self.status,
         }
 
-
-def structural_problems(content: str) -> tuple[Any, list[str]]:
-    """Parse ``content`` and list what makes it not a flow at all."""
-    try:
-        document = json.loads(content)
-    except ValueError as exc:
-        return None, [f"Content is not valid JSON: {exc}"]
-    if not isinstance(document, dict):
-        return None, ["Content must be a JSON object"]
-    problems = [
-        f"Missing required field: {key}"
-        for key in ("Version", "StartAction", "Actions")
-        if key not in document
-    ]
-    actions = document.get("Actions")
-    identifiers: list[str] = []
-    if "Actions" in document and not isinstance(actions, list):
-        problems.append("Actions must be a list")
-    for index, action in enumerate(actions if isinstance(actions, list) else []):
-        if not isinstance(action, dict):
-            problems.append(f"Actions[{index}] must be an object")
-            continue
-        for key in ("Identifier", "Type"):
-            if not action.get(key):
-                problems.append(f"Actions[{index}] is missing {key}")
-        if action.get("Identifier"):
-            if action["Identifier"] in identifiers:
-                problems.append(f"Duplicate action identifier: {action['Identifier']}")
-            identifiers.append(str(action["Identifier"]))
-    start = document.get("StartAction")
-    if "StartAction" in document and isinstance(actions, list) and start not in identifiers:
-        problems.append(f"StartAction {start} does not match any action Identifier")
-    return document, problems
+    def refers_to(self, arn: str) -> bool:
+        """Whether the published content names ``arn`` in a reference parameter."""
+        if self.content is None:
+            return False
+        try:
+            document = json.loads(self.content)
+        except ValueError:
+            return False
+        resource_id = arn.rsplit("/", 1)[-1]
+        return any(
+            ref.value in (arn, resource_id)
+            for ref in flow_language.references(document if isinstance(document, dict) else {})
+        )
 
 
 class Backend(_Base):
@@ -162,9 +147,8 @@ class Backend(_Base):
             type=flow_type,
             description=description,
             status=status,
-            content=content if status == "PUBLISHED" else "",
+            content=content if status == "PUBLISHED" else None,
             saved_content=content,
-            is_default=name.startswith(("Default ", "Sample ")),
         )
         self.contact_flows.setdefault(instance_id, {})[flow_id] = flow
         if tags:
@@ -186,42 +170,64 @@ class Backend(_Base):
         self.contact_flows.pop(instance_id, None)
 
     def flows_referring_to(self, arn: str) -> list[str]:
-        return [
-            f.arn for flows in self.contact_flows.values() for f in flows.values() if arn in (f.content or "")
-        ]
+        """Published flows whose action parameters name ``arn`` (never Metadata or free text)."""
+        return [f.arn for flows in self.contact_flows.values() for f in flows.values() if f.refers_to(arn)]
 
-    def flow_content_problems(self, instance_id: str, content: str) -> list[str]:
+    def flow_content_problems(
+        self, instance_id: str, content: str, flow_type: str | None = None
+    ) -> list[str]:
         """Everything AWS would reject when publishing ``content`` in this instance."""
         instance = self.connect_ready(instance_id)
-        _, problems = structural_problems(content)
-        if problems and problems[0].startswith("Content is not valid JSON"):
-            return problems
-        for match in _CONNECT_ARN.finditer(content):
-            arn, owner, kind, resource_id = match.group(0), match.group(1), match.group(2), match.group(3)
-            label = _KIND_NAMES[kind]
-            if owner != instance.id:
-                problems.append(f"{label} {arn} belongs to another instance")
-            elif kind == "contact-flow":
-                if resource_id not in self.contact_flows.get(instance.id, {}):
-                    problems.append(f"{label} {arn} does not exist")
-            elif resource_id not in self.named(instance.id, kind):
-                problems.append(f"{label} {arn} does not exist")
-        associated = self.list_lambda_functions(instance.id)
-        for match in _LAMBDA_ARN.finditer(content):
-            if match.group(0) not in associated:
-                problems.append(f"Lambda function {match.group(0)} is not associated with the instance")
-        return list(dict.fromkeys(problems))
+        document, problems = flow_language.parse(content)
+        if document is None:
+            return [p.text() for p in problems]
+        problems = flow_language.validate(document, flow_type)
+        problems += [
+            flow_language.Problem(flow_language.RULE_REFERENCES.id, message, ref.identifier)
+            for ref in flow_language.references(document)
+            if (message := self._reference_problem(instance.id, ref)) is not None
+        ]
+        return [p.text() for p in problems]
 
-    def _check_content(self, instance_id: str, content: str, publish: bool) -> None:
-        if len(content) > MAX_CONTENT:
-            raise InvalidParameterException(f"Content is longer than {MAX_CONTENT} characters")
-        if publish:
-            problems = self.flow_content_problems(instance_id, content)
-        else:
-            _, found = structural_problems(content)
-            problems = [p for p in found if p.startswith("Content is not valid JSON")]
+    def _reference_problem(self, instance_id: str, ref: flow_language.Reference) -> str | None:
+        """Why ``ref`` names nothing usable in this instance, or None when it does."""
+        if ref.kind == "lambda":
+            if ref.value in self.list_lambda_functions(instance_id):
+                return None
+            return f"{ref.parameter}: Lambda function {ref.value} is not associated with the instance"
+        if ref.kind not in _KINDS:
+            return None  # flow modules, Lex bots and views are not modelled by the emulator
+        arn_kind, label = _KINDS[ref.kind]
+        resource_id = ref.value
+        parts = flow_language.connect_arn(ref.value)
+        if parts is not None:
+            owner, kind, resource_id = parts
+            if kind != arn_kind:
+                return f"{ref.parameter}: {ref.value} is not a {label} ARN"
+            if owner != instance_id:
+                return f"{ref.parameter}: {label} {ref.value} belongs to another instance"
+        if resource_id in self._resource_ids(instance_id, ref.kind):
+            return None
+        return f"{ref.parameter}: {label} {ref.value} does not exist"
+
+    def _resource_ids(self, instance_id: str, kind: str) -> set[str]:
+        if kind == "contact-flow":
+            return set(self.contact_flows.get(instance_id, {}))
+        if kind == "agent":
+            store = getattr(self, "agent_store", {}).get(instance_id)
+            users = getattr(store, "users", None) if store is not None else None
+            return set(users or ())
+        return set(self.named(instance_id, kind))
+
+    def _check_content(self, instance_id: str, content: str, publish: bool, flow_type: str) -> None:
+        low, high = flow_language.MIN_CONTENT, flow_language.MAX_CONTENT
+        if not low <= len(content) <= high:
+            raise InvalidParameterException(f"Content must be {low} to {high} characters long")
+        if not publish:
+            return  # flow_language.RULE_SAVED: SAVED does not initiate validation
+        problems = self.flow_content_problems(instance_id, content, flow_type)
         if problems:
-            raise InvalidContactFlowException([{"message": p} for p in problems])
+            raise InvalidContactFlowException([{"message": p[:256]} for p in problems[:50]])
 
     def create_contact_flow(self, instance_id: str, params: dict[str, Any]) -> Flow:
         instance = self.connect_ready(instance_id)
@@ -231,7 +237,7 @@ class Backend(_Base):
         content = params.get("Content")
         if not name or len(name) > 127:
             raise InvalidParameterException("Name must be 1 to 127 characters")
-        if flow_type not in FLOW_TYPES:
+        if flow_type not in flow_language.flow_types():
             raise InvalidParameterException(f"Invalid contact flow type: {flow_type}")
         if status not in ("PUBLISHED", "SAVED"):
             raise InvalidParameterException(f"Invalid status: {status}")
@@ -240,7 +246,7 @@ class Backend(_Base):
         with self.state_lock:
             if any(f.name == name for f in self.flows_of(instance.id).values()):
                 raise DuplicateResourceException(f"A contact flow named {name} already exists")
-            self._check_content(instance.id, content, status == "PUBLISHED")
+            self._check_content(instance.id, content, status == "PUBLISHED", flow_type)
             return self.store_flow(
                 instance.id,
                 name,
@@ -255,11 +261,11 @@ class Backend(_Base):
         flow = self.get_flow(instance_id, flow_id)
         publish = not flow_id.endswith(SAVED_SUFFIX)
         with self.state_lock:
-            self._check_content(flow.instance_id, content, publish)
+            self._check_content(flow.instance_id, content, publish, flow.type)
             flow.saved_content = content
             if publish:
                 flow.content = content
-                flow.status = "PUBLISHED"
+            flow.status = "PUBLISHED" if publish else "SAVED"
             flow.version += 1
             flow.modified = time.time()
 
@@ -282,8 +288,6 @@ class Backend(_Base):
 
     def delete_contact_flow(self, instance_id: str, flow_id: str) -> None:
         flow = self.get_flow(instance_id, flow_id)
-        if flow.is_default:
-            raise InvalidRequestException(f"The default flow {flow.name} cannot be deleted")
         with self.state_lock:
             del self.contact_flows[flow.instance_id][flow.id]
 

@@ -70,3 +70,10 @@ class InvalidContactFlowException(ConnectError):
 
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("The flow is not valid.", problems=problems)
+
+
+class ContactFlowNotPublishedException(ConnectError):
+    """DescribeContactFlow without ``:$SAVED`` of a flow that was never published (404)."""
+
+    code = 404
+    error_type = "ContactFlowNotPublishedException"

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from moto.connect.models import Instance
 
+from gapfill.emulator import documented
 from gapfill.emulator.connect.errors import (
     InvalidParameterException,
     InvalidRequestException,
@@ -35,6 +36,43 @@ else:
     _Base = object
 
 IDENTITY_TYPES = ("SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY")
+
+ALIAS_RULE = documented.rule(
+    id="connect.create-instance.alias",
+    service="connect",
+    operations=("CreateInstance",),
+    source="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-instance.html",
+    fact=(
+        "InstanceAlias is only required when IdentityManagementType is CONNECT_MANAGED or SAML; it "
+        "is not required when IdentityManagementType is EXISTING_DIRECTORY (stated on the "
+        "AWS::Connect::Instance reference; the CreateInstance API reference leaves it optional "
+        "without saying when)."
+    ),
+)
+
+READY_RULE = documented.rule(
+    id="connect.instance.not-active",
+    service="connect",
+    operations=(
+        "CreateUser",
+        "SearchUsers",
+        "ListUsers",
+        "ListRoutingProfiles",
+        "ListSecurityProfiles",
+        "CreateUserHierarchyGroup",
+        "ListQueues",
+        "CreateContactFlow",
+        "ClaimPhoneNumber",
+    ),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_Instance.html",
+    fact=(
+        "InstanceStatus is CREATION_IN_PROGRESS, ACTIVE or CREATION_FAILED; an instance is usable "
+        "once ACTIVE. The reference names no specific error for work on an instance that is not "
+        "ACTIVE: the emulator answers InvalidRequestException ('The request is not valid'), an "
+        "error every instance-scoped operation documents, in every part (flows, queues, numbers, "
+        "users and profiles) alike."
+    ),
+)
 
 
 class EmulatedInstance(Instance):
@@ -147,15 +185,20 @@ class Backend(_Base):
             return value.split("instance/", 1)[-1].split("/", 1)[0]
         return value
 
-    def ready_instance(self, instance_id: str) -> Any:
-        """The instance, which must exist and be ACTIVE (AWS refuses work on the others)."""
+    def known_instance(self, instance_id: str) -> Any:
+        """The instance, which must exist (whatever its status)."""
         instance_id = self.instance_id_of(instance_id)
         instance = self.instances.get(instance_id)
         if instance is None:
             raise ResourceNotFoundException(f"Instance not found: {instance_id}")
+        return instance
+
+    def ready_instance(self, instance_id: str) -> Any:
+        """The instance, which must exist and be ACTIVE (AWS refuses work on the others)."""
+        instance = self.known_instance(instance_id)
         status = instance.instance_status
         if status != "ACTIVE":
-            raise InvalidRequestException(f"Instance {instance_id} is {status}")
+            raise InvalidRequestException(f"Instance {instance.id} is {status}")
         return instance
 
     # -- moto overrides ------------------------------------------------------------------

@@ -12,11 +12,13 @@ offered again.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gapfill.emulator import documented
 from gapfill.emulator.connect.errors import (
     IdempotencyException,
     InvalidParameterException,
@@ -50,6 +52,30 @@ CALLING_CODES = {
     "MX": "52",
 }
 _BASE = {"DID": "206555", "TOLL_FREE": "800555"}
+
+CLAIM_TOKEN_RULE = documented.rule(
+    id="connect.claim-phone-number.client-token-uuid",
+    service="connect",
+    operations=("ClaimPhoneNumber",),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_ClaimPhoneNumber.html",
+    fact=(
+        "ClientToken: Pattern ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ "
+        "(stated in the member's documentation; the model's ClientToken shape carries only its "
+        "500-character maximum). No other Connect operation documents a pattern for ClientToken."
+    ),
+)
+UNKNOWN_TARGET_RULE = documented.rule(
+    id="connect.list-phone-numbers-v2.unknown-target",
+    service="connect",
+    operations=("ListPhoneNumbersV2",),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_ListPhoneNumbersV2.html",
+    fact=(
+        "When given an instance ARN (TargetArn) or InstanceId, ListPhoneNumbersV2 returns the numbers "
+        "claimed to that instance; ResourceNotFoundException: the specified resource was not found "
+        "(an instance that does not exist), rather than an empty list."
+    ),
+)
+_CLAIM_TOKEN = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
 NATIONAL_DIGITS = 10
 
 
@@ -148,6 +174,10 @@ class Backend(_Base):
         instance = self.ready_instance(target)
         number = str(params.get("PhoneNumber") or "")
         token = params.get("ClientToken")
+        if token is not None and not _CLAIM_TOKEN.match(str(token)):
+            raise InvalidParameterException(
+                "ClientToken must match ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+            )
         with self.state_lock:
             if token and token in self.claim_tokens:
                 previous = self.phone_claims.get(self.claim_tokens[token])
@@ -294,6 +324,8 @@ class Responses(_Base):
         params = body(self)
         backend = self.connect_backend
         target = str(params.get("TargetArn") or params.get("InstanceId") or "")
+        if target:
+            backend.known_instance(target)
         claims = backend.claimed_numbers(target)
         countries = params.get("PhoneNumberCountryCodes") or []
         types = params.get("PhoneNumberTypes") or []

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gapfill.emulator import documented
 from gapfill.emulator.connect.errors import (
     DuplicateResourceException,
     InvalidParameterException,
@@ -41,12 +42,30 @@ DEFAULT_FLOWS = (
     ("Default queue transfer", "QUEUE_TRANSFER"),
     ("Sample inbound flow (first contact experience)", "CONTACT_FLOW"),
 )
+#: Prompts of a new instance. Sources: a cached ListPrompts of a real instance published as
+#: test data in an aws-samples repository (amazon-connect-rules-engine) lists exactly these
+#: seven; the "Default customer hold" and "Default customer queue" flows exported from a real
+#: instance (GoodMeasuresLLC/connect, environments/production/contact_flows/) play
+#: Music_Jazz_MyTimetoFly_Inst.wav and Music_Pop_ThisAndThatIsLife_Inst.wav.
 DEFAULT_PROMPTS = (
     "Beep.wav",
     "CustomerHold.wav",
-    "AgentHold.wav",
-    "Music_Jazz_MyTimeLapse_Inter.wav",
-    "Music_Pop_ThisAndThatIsLife_Inter.wav",
+    "CustomerQueue.wav",
+    "Music_Jazz_MyTimetoFly_Inst.wav",
+    "Music_Pop_ThisAndThatIsLife_Inst.wav",
+    "Music_Pop_ThrowYourselfInFrontOfIt_Inst.wav",
+    "Music_Rock_EverywhereTheSunShines_Inst.wav",
+)
+PROMPTS_RULE = documented.rule(
+    id="connect.instance.default-prompts",
+    service="connect",
+    operations=("ListPrompts", "DescribePrompt"),
+    source="https://docs.aws.amazon.com/connect/latest/adminguide/prompts.html",
+    fact=(
+        "Amazon Connect comes with a set of prompts that you can add to your flows. Their names, "
+        "as a real instance lists them: " + ", ".join(DEFAULT_PROMPTS) + " (see DEFAULT_PROMPTS "
+        "for the public exports these names come from)."
+    ),
 )
 _LAMBDA_ARN = re.compile(
     r"^arn:aws[-a-z]*:lambda:[-a-z0-9]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$"
@@ -197,6 +216,23 @@ class Backend(_Base):
             self.tag_resource(item.arn, params["Tags"])
         return item
 
+    def create_prompt(self, instance_id: str, params: dict[str, Any]) -> Named:
+        name = str(params.get("Name") or "")
+        if not 1 <= len(name) <= 127:
+            raise InvalidParameterException("Name must be 1 to 127 characters")
+        if not params.get("S3Uri"):
+            raise InvalidParameterException("S3Uri is a required parameter")
+        with self.state_lock:
+            prompts = self.named(instance_id, "prompt")
+            if any(p.name == name for p in prompts.values()):
+                raise DuplicateResourceException(f"Prompt {name} already exists")
+            instance = self.connect_ready(instance_id)
+            details = {"S3Uri": str(params["S3Uri"])}
+            item = self._add_named(instance.id, "prompt", name, str(params.get("Description") or ""), details)
+        if params.get("Tags"):
+            self.tag_resource(item.arn, params["Tags"])
+        return item
+
     def delete_queue(self, instance_id: str, queue_id: str) -> None:
         queue = self._get_named(instance_id, "queue", queue_id)
         with self.state_lock:
@@ -299,8 +335,21 @@ class Responses(_Base):
 
     def describe_prompt(self) -> str:
         prompt = self.connect_backend._get_named(path(self, "InstanceId"), "prompt", path(self, "PromptId"))
-        data = {"PromptARN": prompt.arn, "PromptId": prompt.id, "Name": prompt.name}
+        backend = self.connect_backend
+        data = {
+            "PromptARN": prompt.arn,
+            "PromptId": prompt.id,
+            "Name": prompt.name,
+            "Description": prompt.description,
+            "Tags": backend.list_tags_for_resource(prompt.arn),
+            "LastModifiedTime": prompt.modified,
+            "LastModifiedRegion": backend.region_name,
+        }
         return json.dumps({"Prompt": data})
+
+    def create_prompt(self) -> str:
+        prompt = self.connect_backend.create_prompt(path(self, "InstanceId"), body(self))
+        return json.dumps({"PromptARN": prompt.arn, "PromptId": prompt.id})
 
     def associate_lambda_function(self) -> str:
         self.connect_backend.associate_lambda_function(

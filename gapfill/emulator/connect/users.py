@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from gapfill.emulator import documented
 from gapfill.emulator.connect import instances as http
 from gapfill.emulator.connect.errors import (
     DuplicateResourceException,
@@ -34,7 +35,50 @@ from gapfill.emulator.connect.errors import (
 DEFAULT_SECURITY_PROFILES = ("Admin", "Agent", "CallCenterManager", "QualityAnalyst")
 DEFAULT_ROUTING_PROFILE = "Basic Routing Profile"
 _PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d\S]{8,64}$")
-_MANAGED_USERNAME = re.compile(r"^[a-zA-Z0-9_\-.@]{1,64}$")
+_CREATE_USER = "https://docs.aws.amazon.com/connect/latest/APIReference/API_CreateUser.html"
+
+USERNAME_RULE = documented.rule(
+    id="connect.create-user.username",
+    service="connect",
+    operations=("CreateUser",),
+    source=_CREATE_USER,
+    fact=(
+        "Username: for instances not using SAML for identity management (CONNECT_MANAGED, "
+        "EXISTING_DIRECTORY) the user name can include up to 20 characters; with SAML up to 64 "
+        "characters from [a-zA-Z0-9_-.@]. Username can include @ only if used in an email format "
+        "(testuser and testuser@example.com are correct, testuser@example is not)."
+    ),
+)
+_USERNAME_CHARS = re.compile(r"[a-zA-Z0-9_\-.@]+")
+_USERNAME_EMAIL = re.compile(r"[a-zA-Z0-9_\-.]+@[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)*\.[a-zA-Z]{2,63}")
+_USERNAME_MAX = {"SAML": 64}
+_USERNAME_MAX_OTHERS = 20
+
+IDENTITY_RULE = documented.rule(
+    id="connect.create-user.identity-info",
+    service="connect",
+    operations=("CreateUser",),
+    source=_CREATE_USER,
+    fact=(
+        "Certain UserIdentityInfo parameters are required: Email, FirstName and LastName are "
+        "required if you are using Amazon Connect (CONNECT_MANAGED) or SAML for identity "
+        "management. (UserIdentityInfo's own page says an Email given on a SAML instance is an "
+        "error; the two pages disagree, so that second sentence is not enforced.)"
+    ),
+)
+_IDENTITY_REQUIRED = ("FirstName", "LastName", "Email")
+_IDENTITY_TYPES_REQUIRING = ("CONNECT_MANAGED", "SAML")
+
+ACW_MILLISECONDS_RULE = documented.rule(
+    id="connect.search-users.acw-milliseconds",
+    service="connect",
+    operations=("SearchUsers",),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_SearchUsers.html",
+    fact=(
+        "SearchUsers: AfterContactWorkTimeLimit is returned in milliseconds (it is set, and "
+        "described by DescribeUser, in seconds)."
+    ),
+)
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _LEVELS = ("LevelOne", "LevelTwo", "LevelThree", "LevelFour", "LevelFive")
 _MAX_SEARCH_RESULTS = 500
@@ -116,7 +160,7 @@ class Backend:
         iid = _instance_id(instance_id)
         if not iid:
             raise InvalidParameterException("InstanceId is a required parameter")
-        instance = self._get_instance_or_raise(iid)
+        instance = self.ready_instance(iid)
         with self.state_lock:
             agents = self.agent_store.get(iid)
             if agents is None:
@@ -162,6 +206,12 @@ class Backend:
         return agents, user
 
     # -- validation ----------------------------------------------------------------------
+    @staticmethod
+    def _agents_check_username(username: str, identity_type: str) -> None:
+        problem = username_problem(username, identity_type)
+        if problem:
+            raise InvalidParameterException(f"Username {problem}")
+
     @staticmethod
     def _agents_check_phone(phone: Any) -> dict[str, Any]:
         if not isinstance(phone, dict) or phone.get("PhoneType") not in ("SOFT_PHONE", "DESK_PHONE"):
@@ -212,11 +262,10 @@ class Backend:
         username = params.get("Username")
         if not isinstance(username, str) or not 1 <= len(username) <= 100:
             raise InvalidParameterException("Username must be between 1 and 100 characters")
-        managed = instance.identity_management_type == "CONNECT_MANAGED"
+        identity_type = str(instance.identity_management_type)
+        self._agents_check_username(username, identity_type)
         password = params.get("Password")
-        if managed:
-            if not _MANAGED_USERNAME.match(username):
-                raise InvalidParameterException("Username contains characters that are not allowed")
+        if identity_type == "CONNECT_MANAGED":
             if not isinstance(password, str) or not _PASSWORD.match(password):
                 raise InvalidParameterException(
                     "Password must be 8-64 characters with upper and lower case letters and a digit"
@@ -224,6 +273,11 @@ class Backend:
         elif password is not None:
             raise InvalidRequestException("Password is only supported by CONNECT_MANAGED instances")
         identity = self._agents_check_identity(params.get("IdentityInfo"))
+        missing = missing_identity(identity, identity_type)
+        if missing:
+            raise InvalidParameterException(
+                f"IdentityInfo.{', IdentityInfo.'.join(missing)} required on a {identity_type} instance"
+            )
         phone = self._agents_check_phone(params.get("PhoneConfig"))
         routing = params.get("RoutingProfileId")
         if not routing:
@@ -267,7 +321,7 @@ class Backend:
             "Arn": user.arn,
             "Username": user.username,
             "IdentityInfo": identity,
-            "PhoneConfig": dict(user.phone),
+            "PhoneConfig": _search_phone(user.phone) if lite else dict(user.phone),
             "SecurityProfileIds": list(user.security_profile_ids),
             "RoutingProfileId": user.routing_profile_id,
             "Tags": self.tagger.get_tag_dict_for_resource(user.arn),
@@ -431,6 +485,32 @@ class Backend:
         while chain[-1].parent_id and chain[-1].parent_id in store and len(chain) < len(_LEVELS):
             chain.append(store[chain[-1].parent_id])
         return list(reversed(chain))
+
+
+def username_problem(username: str, identity_type: str) -> str | None:
+    """What is wrong with ``username`` on an instance of ``identity_type`` (see USERNAME_RULE)."""
+    limit = _USERNAME_MAX.get(identity_type, _USERNAME_MAX_OTHERS)
+    if len(username) > limit:
+        return f"can include up to {limit} characters on a {identity_type} instance"
+    if not _USERNAME_CHARS.fullmatch(username):
+        return "can only include the characters a-z A-Z 0-9 _ - . @"
+    if "@" in username and not _USERNAME_EMAIL.fullmatch(username):
+        return "can include @ only if used in an email format (user@example.com)"
+    return None
+
+
+def missing_identity(identity: dict[str, Any], identity_type: str) -> list[str]:
+    """The IdentityInfo members CreateUser requires on this instance and did not get."""
+    if identity_type not in _IDENTITY_TYPES_REQUIRING:
+        return []
+    return [k for k in _IDENTITY_REQUIRED if not identity.get(k)]
+
+
+def _search_phone(phone: dict[str, Any]) -> dict[str, Any]:
+    """PhoneConfig as SearchUsers returns it: the ACW limit in milliseconds."""
+    out = dict(phone)
+    out["AfterContactWorkTimeLimit"] = int(phone.get("AfterContactWorkTimeLimit", 0)) * 1000
+    return out
 
 
 def _tag_condition(condition: dict[str, Any], tags: dict[str, str]) -> bool:

@@ -98,11 +98,62 @@ FIREHOSE_CMK = documented.rule(
     fact="With a customer managed key, Firehose calls KMS DescribeKey and CreateGrant for the stream "
     "with the caller's permissions; stopping encryption schedules that grant for retirement.",
 )
+SECRET_CMK = documented.rule(
+    id="iam-secretsmanager-customer-managed-key",
+    service="secretsmanager",
+    operations=("CreateSecret",),
+    source="https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html",
+    fact="To encrypt a secret with a KMS key other than aws/secretsmanager, the caller needs "
+    "kms:GenerateDataKey and kms:Decrypt on that key.",
+)
+APIGATEWAY_ACTIONS = documented.rule(
+    id="iam-apigateway-management-actions",
+    service="apigateway",
+    operations=("GetAccount", "UpdateAccount"),
+    source="https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-create-and-manage-api.html",
+    fact="API Gateway management calls are authorised by the action apigateway:<HTTP method> on the "
+    "resource arn:<partition>:apigateway:<region>::<request path>.",
+)
+APIGATEWAY_PASS_ROLE = documented.rule(
+    id="iam-apigateway-cloudwatch-role",
+    service="apigateway",
+    operations=("UpdateAccount",),
+    source="https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
+    fact="Setting the account's CloudWatch role (cloudwatchRoleArn) hands that role to API Gateway: "
+    "the caller needs iam:PassRole on it.",
+)
 #: Dependent actions the reference's table leaves out but the API pages state, by operation.
 STATED_DEPENDENTS: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("firehose", "StartDeliveryStreamEncryption"): (("kms:DescribeKey", "kms:CreateGrant"), FIREHOSE_CMK),
     ("firehose", "StopDeliveryStreamEncryption"): (("kms:RetireGrant",), FIREHOSE_CMK),
+    ("secretsmanager", "CreateSecret"): (("kms:GenerateDataKey", "kms:Decrypt"), SECRET_CMK),
+    ("apigateway", "UpdateAccount"): (("iam:PassRole",), APIGATEWAY_PASS_ROLE),
 }
+
+DELETE_OBJECTS = documented.rule(
+    id="iam-s3-delete-objects",
+    service="s3",
+    operations=("DeleteObjects",),
+    source="https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html",
+    fact="DeleteObjects requires s3:DeleteObject on the objects, and s3:DeleteObjectVersion to delete "
+    "specific versions.",
+)
+
+NO_PERMISSION_NEEDED = documented.rule(
+    id="iam-sts-get-caller-identity",
+    service="sts",
+    operations=("GetCallerIdentity",),
+    source="https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+    fact="No permissions are required to perform GetCallerIdentity; even an explicit deny does not stop it.",
+)
+LIST_STACKS = documented.rule(
+    id="iam-cloudformation-describe-stacks",
+    service="cloudformation",
+    operations=("DescribeStacks",),
+    source="https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html",
+    fact="DescribeStacks describes the named stack; cloudformation:ListStacks is needed with it only to "
+    "describe all stacks (no StackName).",
+)
 
 #: Operations whose action has another name, with the rule that states it.
 RENAMED: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
@@ -111,6 +162,7 @@ RENAMED: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("s3", "GetBucketNotificationConfiguration"): (("s3:GetBucketNotification",), BUCKET_NOTIFICATION),
     ("s3", "PutBucketNotificationConfiguration"): (("s3:PutBucketNotification",), BUCKET_NOTIFICATION),
     ("s3", "CopyObject"): (("s3:PutObject",), COPY_OBJECT),
+    ("s3", "DeleteObjects"): (("s3:DeleteObject",), DELETE_OBJECTS),
     ("lambda", "Invoke"): (("lambda:InvokeFunction",), LAMBDA_INVOKE),
 }
 
@@ -138,6 +190,11 @@ def _by_link(prefix: str) -> Mapping[str, tuple[str, ...]]:
 
 def actions_for(prefix: str, operation: str) -> tuple[str, ...]:
     """The IAM actions that authorise ``operation`` of the service with IAM prefix ``prefix``."""
+    if prefix == "apigateway":
+        import botocore.loaders
+
+        model = botocore.loaders.Loader().load_service_model("apigateway", "service-2")
+        return (f"apigateway:{model['operations'][operation]['http']['method']}",)
     if (prefix, operation) in RENAMED:
         return RENAMED[(prefix, operation)][0]
     privileges = _data().get(prefix, {}).get("privileges", {})
@@ -269,25 +326,65 @@ def _connect_on_behalf(action: str, dependent: str, pseudo: Mapping[str, str]) -
     return ""
 
 
+def _key_arn(value: Any, pseudo: Mapping[str, str]) -> str:
+    key = str(value or "")
+    if key.startswith("arn:"):
+        return key
+    return f"arn:{pseudo['Partition']}:kms:{pseudo['Region']}:{pseudo['Account']}:key/{UNKNOWN}"
+
+
 def _stated(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
+    """The dependent actions an API page states, when the request is in the stated situation."""
     if (prefix, operation) not in STATED_DEPENDENTS:
         return []
-    config = params.get("DeliveryStreamEncryptionConfigurationInput") or {}
-    if operation == "StartDeliveryStreamEncryption" and config.get("KeyType") != "CUSTOMER_MANAGED_CMK":
-        return []
-    key = str(config.get("KeyARN") or "")
-    if not key.startswith("arn:"):
-        key = f"arn:{pseudo['Partition']}:kms:{pseudo['Region']}:{pseudo['Account']}:key/{UNKNOWN}"
+    if prefix == "firehose":
+        config = params.get("DeliveryStreamEncryptionConfigurationInput") or {}
+        if operation == "StartDeliveryStreamEncryption" and config.get("KeyType") != "CUSTOMER_MANAGED_CMK":
+            return []
+        resource = _key_arn(config.get("KeyARN"), pseudo)
+    elif prefix == "secretsmanager":
+        if not params.get("KmsKeyId"):
+            return []
+        resource = _key_arn(params["KmsKeyId"], pseudo)
+    else:  # apigateway UpdateAccount: the role in the patch, if it sets one
+        roles = [
+            str(p.get("value", ""))
+            for p in params.get("patchOperations") or ()
+            if "cloudwatchRoleArn" in str(p)
+        ]
+        if not roles:
+            return []
+        resource = roles[0]
     via = f"{prefix}:{operation}"
-    return [Need(action, key, via=via) for action in STATED_DEPENDENTS[(prefix, operation)][0]]
+    return [Need(action, resource, via=via) for action in STATED_DEPENDENTS[(prefix, operation)][0]]
+
+
+def _apigateway(operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
+    """API Gateway's management actions are its HTTP methods on the request path."""
+    import botocore.loaders
+
+    http = botocore.loaders.Loader().load_service_model("apigateway", "service-2")["operations"][operation][
+        "http"
+    ]
+    path = re.sub(r"\{([^}+]+)\+?\}", lambda m: str(params.get(m.group(1), UNKNOWN)), str(http["requestUri"]))
+    arn = f"arn:{pseudo['Partition']}:apigateway:{pseudo['Region']}::{path.split('?', 1)[0]}"
+    return [Need(f"apigateway:{http['method']}", arn)]
 
 
 def needs(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
     """Every (action, resource) the call needs, its documented dependent actions included."""
+    if (prefix, operation) == ("sts", "GetCallerIdentity"):
+        return []  # NO_PERMISSION_NEEDED
     result: list[Need] = _stated(prefix, operation, params, pseudo)
+    if prefix == "apigateway":
+        return result + _apigateway(operation, params, pseudo)
     actions = list(actions_for(prefix, operation))
     if prefix == "s3" and operation in OBJECT_VERSION.operations and params.get("VersionId"):
         actions = ["s3:GetObjectVersion"]
+    if (prefix, operation) == ("s3", "DeleteObjects"):  # the keys are in the body: any object
+        params = {**params, "Key": UNKNOWN}
+        if params.get("VersionId"):
+            actions.append("s3:DeleteObjectVersion")
     if (prefix, operation) == ("s3", "CopyObject"):
         source = str(params.get("CopySource", "")).lstrip("/").split("?", 1)[0]
         bucket, _, key = source.partition("/")
@@ -295,6 +392,8 @@ def needs(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mappin
     for action in actions:
         result.extend(Need(action, r) for r in resources_for(action, params, pseudo))
         for dependent in dependent_actions(action):
+            if dependent == "cloudformation:ListStacks" and params.get("StackName"):
+                continue  # LIST_STACKS: only to describe every stack
             on_behalf = _connect_on_behalf(action, dependent, pseudo)
             if on_behalf:
                 result.append(Need(dependent, on_behalf, via=action))

@@ -178,6 +178,8 @@ def parse(method: str, path: str, query_string: str, headers: Mapping[str, str],
         operation, labels = _rest_operation(service, method, path, query, headers)
         params = {**(_json(body) if protocol == "rest-json" else {}), **labels}
         params.update(_located(service, operation, query, headers))
+        if protocol == "rest-xml" and b"<VersionId>" in body:
+            params.setdefault("VersionId", "(in the body)")  # DeleteObjects of versions
     elif protocol == "smithy-rpc-v2-cbor":
         operation = path.rstrip("/").rsplit("/", 1)[-1]
     return Call(access_key, region, service, operation, params, protocol)

@@ -69,17 +69,22 @@ def _defaults(template: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str
     return {**values, **{k: v for k, v in given.items() if k not in values}}
 
 
-def _native_arn(resources: Mapping[str, Any], logical_id: str, attribute: str, resolve: Any) -> str:
+def _native_arn(
+    resources: Mapping[str, Any], logical_id: str, attribute: str, resolve: Any, region: str = REGION
+) -> str:
     resource = resources.get(logical_id, {})
     kind, props = resource.get("Type", ""), resource.get("Properties", {})
     if attribute == "Arn" and kind == "AWS::Logs::LogGroup":
         name = resolve(props["LogGroupName"])
-        return f"arn:{PARTITION}:logs:{REGION}:{EMULATOR_ACCOUNT_ID}:log-group:{name}:*"
+        return f"arn:{PARTITION}:logs:{region}:{EMULATOR_ACCOUNT_ID}:log-group:{name}:*"
     if attribute == "Arn" and kind == "AWS::S3::Bucket":
         return f"arn:{PARTITION}:s3:::{resolve(props.get('BucketName', logical_id.lower()))}"
     if attribute == "Arn" and kind in {"AWS::Lambda::Function", "AWS::Serverless::Function"}:
         name = resolve(props.get("FunctionName", logical_id))
-        return f"arn:{PARTITION}:lambda:{REGION}:{EMULATOR_ACCOUNT_ID}:function:{name}"
+        return f"arn:{PARTITION}:lambda:{region}:{EMULATOR_ACCOUNT_ID}:function:{name}"
+    if attribute == "Arn" and kind == "AWS::DynamoDB::Table":
+        name = resolve(props.get("TableName", logical_id))
+        return f"arn:{PARTITION}:dynamodb:{region}:{EMULATOR_ACCOUNT_ID}:table/{name}"
     raise KeyError(f"{logical_id}.{attribute}: give it in attributes=")
 
 
@@ -90,6 +95,7 @@ def load_role(
     stack_name: str,
     parameters: Mapping[str, Any] | None = None,
     attributes: Mapping[str, Any] | None = None,
+    region: str = REGION,
 ) -> Role:
     """The role ``role_id`` of ``template_path`` as a stack named ``stack_name`` would deploy it."""
     from gapfill.local import intrinsics
@@ -101,13 +107,13 @@ def load_role(
 
     def attribute(logical_id: str, name: str) -> Any:
         key = f"{logical_id}.{name}"
-        return attrs[key] if key in attrs else _native_arn(resources, logical_id, name, resolve)
+        return attrs[key] if key in attrs else _native_arn(resources, logical_id, name, resolve, region)
 
     scope = intrinsics.Scope(
         parameters=_defaults(tree, given),
         pseudo={
             "AWS::Partition": PARTITION,
-            "AWS::Region": REGION,
+            "AWS::Region": region,
             "AWS::AccountId": EMULATOR_ACCOUNT_ID,
             "AWS::StackName": stack_name,
             "AWS::URLSuffix": "amazonaws.com",
@@ -173,6 +179,7 @@ def provider_role(
     parameters: Mapping[str, Any] | None = None,
     *,
     template_path: Path = PROVIDERS_TEMPLATE,
+    region: str = REGION,
 ) -> Role | None:
     """The shipped role of the provider of ``resource_type`` (None for a type without one)."""
     tree = template(template_path)
@@ -180,4 +187,4 @@ def provider_role(
     if role_id not in tree.get("Resources", {}):
         return None
     chosen = SESSION_PARAMETERS if parameters is None else parameters
-    return load_role(template_path, role_id, stack_name=PROVIDERS_STACK, parameters=chosen)
+    return load_role(template_path, role_id, stack_name=PROVIDERS_STACK, parameters=chosen, region=region)

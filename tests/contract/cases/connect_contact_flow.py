@@ -36,7 +36,9 @@ def flow_content(greeting: str) -> dict[str, Any]:
             },
             {
                 "Identifier": "queue",
-                "Type": "UpdateContactTargetQueue",
+                # Valid in both flow types the case uses (CONTACT_FLOW, then CUSTOMER_QUEUE):
+                # UpdateContactTargetQueue is documented as not supported in customer queue flows.
+                "Type": "GetMetricData",
                 "Parameters": {"QueueId": "${Queue:BasicQueue}"},
                 "Transitions": {"NextAction": "end"},
             },

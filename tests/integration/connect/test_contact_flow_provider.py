@@ -21,7 +21,7 @@ def flow(*actions: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2019-10-30", "StartAction": chain[0]["Identifier"], "Actions": chain}
 
 
-def action(identifier: str, kind: str, **parameters: str) -> dict[str, Any]:
+def action(identifier: str, kind: str, **parameters: Any) -> dict[str, Any]:
     return {
         "Identifier": identifier,
         "Type": kind,
@@ -48,7 +48,9 @@ def test_placeholders_resolve_by_name(cfn: Any, aws: Any, unique: Any) -> None:
     connect.associate_lambda_function(InstanceId=instance_id, FunctionArn=LAMBDA)
     content = flow(
         action("queue", "UpdateContactTargetQueue", QueueId="${Queue:BasicQueue}"),
-        action("whisper", "UpdateContactEventHooks", AgentWhisper="${Flow:Default agent whisper}"),
+        action(
+            "whisper", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}
+        ),
         action("beep", "MessageParticipant", PromptId="${Prompt:Beep.wav}"),
         action("hours", "CheckHoursOfOperation", HoursOfOperationId="${Hours:Basic Hours}"),
         action("lookup", "InvokeLambdaFunction", LambdaFunctionARN="${Lambda:customer-lookup}"),
@@ -69,7 +71,7 @@ def test_placeholders_resolve_by_name(cfn: Any, aws: Any, unique: Any) -> None:
     params = {a["Identifier"]: a["Parameters"] for a in stored["Actions"]}
     queues = connect.list_queues(InstanceId=instance_id)["QueueSummaryList"]
     assert params["queue"]["QueueId"] == next(q["Arn"] for q in queues if q["Name"] == "BasicQueue")
-    assert params["whisper"]["AgentWhisper"].startswith(instance_arn + "/contact-flow/")
+    assert params["whisper"]["EventHooks"]["AgentWhisper"].startswith(instance_arn + "/contact-flow/")
     assert params["beep"]["PromptId"].startswith(instance_arn + "/prompt/")
     assert params["hours"]["HoursOfOperationId"].startswith(instance_arn + "/operating-hours/")
     assert params["lookup"]["LambdaFunctionARN"] == LAMBDA
@@ -127,7 +129,7 @@ def test_many_problems_are_trimmed_to_fit(cfn: Any, aws: Any, unique: Any) -> No
     props = {"InstanceArn": instance_arn, "Name": "huge", "Type": "CONTACT_FLOW", "Content": flow(*ghosts)}
     answer = cfn.create(TYPE, props)
     body = assert_one_valid_response(answer, "FAILED")
-    assert "150 problems" in body["Reason"]
+    assert "50 problems" in body["Reason"], "Connect lists at most 50 problems (botocore's Problems)"
     assert "more" in body["Reason"]
     assert len(answer.puts[0].raw) <= MAX_BODY
 
@@ -207,7 +209,7 @@ def test_invalid_content_on_update_lists_problems_and_keeps_the_flow(cfn: Any, a
     reason = assert_one_valid_response(cfn.update(TYPE, created.physical_id, broken, props), "FAILED")[
         "Reason"
     ]
-    assert "Missing required field: StartAction" in reason
+    assert "StartAction is missing" in reason
     assert json.loads(described(aws, created.physical_id)["Content"]) == flow()
 
 
@@ -224,7 +226,7 @@ def test_saved_draft_then_publish(cfn: Any, aws: Any, unique: Any) -> None:
     }
     created = cfn.create(TYPE, props)
     assert_one_valid_response(created, "SUCCESS")  # drafts are not validated
-    assert described(aws, created.physical_id)["Status"] == "SAVED"
+    assert described(aws, created.physical_id, saved=True)["Status"] == "SAVED"
     publish = {**props, "Status": "PUBLISHED"}
     reason = assert_one_valid_response(cfn.update(TYPE, created.physical_id, publish, props), "FAILED")[
         "Reason"
@@ -267,10 +269,10 @@ def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) ->
     _, instance_arn = make_instance(aws, unique)
     content = flow(
         action("q", "UpdateContactTargetQueue", QueueId="${Queue:BasicQueue}"),
-        action("w", "UpdateContactEventHooks", AgentWhisper="${Flow:Default agent whisper}"),
+        action("w", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}),
     )
     props = {"InstanceArn": instance_arn, "Name": "throttled", "Type": "CONTACT_FLOW", "Content": content}
-    with knobs(throttle_rate=4.0, throttle_burst=1.0) as live:
+    with knobs(throttle_rate_scale=2.0, throttle_burst_scale=0.2) as live:
         before = live.throttled_count
         first = cfn.create(TYPE, {**props, "Name": "throttled-1"})
         second = cfn.create(TYPE, {**props, "Name": "throttled-2"})
@@ -297,7 +299,7 @@ def test_a_create_that_fails_after_making_the_flow_reports_it_so_the_delete_remo
     }
     monkeypatch.setenv("GAPFILL_MAX_ATTEMPTS", "1")
     reset_clients()
-    with knobs(throttle_rate=0.001) as live:
+    with knobs(throttle_rate_scale=0.0005, throttle_burst_scale=0.2) as live:
         live.throttle_buckets.clear()
         # Spend UpdateContactFlowMetadata's one token: the provider's call after its create is throttled.
         with contextlib.suppress(aws("connect").exceptions.ClientError):
@@ -314,3 +316,23 @@ def test_a_create_that_fails_after_making_the_flow_reports_it_so_the_delete_remo
     assert "Archived at birth" in names(aws, instance_id)
     assert_one_valid_response(cfn.delete(TYPE, failed.physical_id, props), "SUCCESS")
     assert "Archived at birth" not in names(aws, instance_id)
+
+
+def test_saved_update_of_a_published_flow_keeps_what_is_published(cfn: Any, aws: Any, unique: Any) -> None:
+    """Status SAVED on a published flow writes and compares the saved content (``:$SAVED``),
+    never the published one; publishing it again is a content update of the flow id."""
+    _, instance_arn = make_instance(aws, unique)
+    props = {"InstanceArn": instance_arn, "Name": "live", "Type": "CONTACT_FLOW", "Content": flow()}
+    created = cfn.create(TYPE, props)
+    assert_one_valid_response(created, "SUCCESS")
+    draft_content = flow(action("hi", "MessageParticipant", Text="new greeting"))
+    draft = {**props, "Status": "SAVED", "Content": draft_content}
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, draft, props), "SUCCESS")
+    assert json.loads(described(aws, created.physical_id)["Content"]) == flow()
+    assert json.loads(described(aws, created.physical_id, saved=True)["Content"]) == draft_content
+    before = calls("update_contact_flow_content")
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, draft, draft), "SUCCESS")
+    assert calls("update_contact_flow_content") == before, "the saved content is already there"
+    publish = {**draft, "Status": "PUBLISHED"}
+    assert_one_valid_response(cfn.update(TYPE, created.physical_id, publish, draft), "SUCCESS")
+    assert json.loads(described(aws, created.physical_id)["Content"]) == draft_content

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -118,9 +119,9 @@ def test_flow_validation_reports_every_problem(aws: Any, unique: Any) -> None:
         )
     assert code(excinfo) == "InvalidContactFlowException"
     messages = [p["message"] for p in excinfo.value.response["problems"]]
-    assert "Missing required field: Version" in messages
-    assert "Actions[1] is missing Type" in messages
-    assert "Duplicate action identifier: a" in messages
+    assert "Version must be '2019-10-30' (got missing)" in messages
+    assert "Action a: Type is missing" in messages
+    assert "Action a: Identifier is not unique in the flow" in messages
     assert "StartAction x does not match any action Identifier" in messages
     assert any("/queue/nope does not exist" in m for m in messages)
     with pytest.raises(ClientError) as excinfo:
@@ -143,10 +144,13 @@ def test_flow_lifecycle_saved_published_duplicate_delete(aws: Any, unique: Any) 
         InstanceId=instance_id, Name="f", Type="CONTACT_FLOW", Content=draft, Status="SAVED"
     )
     flow_id = created["ContactFlowId"]
-    assert (
-        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id)["ContactFlow"]["Status"]
-        == "SAVED"
+    with pytest.raises(ClientError) as excinfo:
+        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id)
+    assert code(excinfo) == "ContactFlowNotPublishedException", (
+        "a never-published flow has no published content"
     )
+    saved_only = connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id + ":$SAVED")
+    assert (saved_only["ContactFlow"]["Status"], saved_only["ContactFlow"]["Content"]) == ("SAVED", draft)
     with pytest.raises(ClientError) as excinfo:
         connect.update_contact_flow_content(InstanceId=instance_id, ContactFlowId=flow_id, Content=draft)
     assert code(excinfo) == "InvalidContactFlowException"
@@ -159,6 +163,7 @@ def test_flow_lifecycle_saved_published_duplicate_delete(aws: Any, unique: Any) 
         "ContactFlow"
     ]
     assert (published["Status"], published["Content"], saved["Content"]) == ("PUBLISHED", good, draft)
+    assert saved["Status"] == "SAVED", "the last change was a save"
     with pytest.raises(ClientError) as excinfo:
         connect.create_contact_flow(InstanceId=instance_id, Name="f", Type="CONTACT_FLOW", Content=good)
     assert code(excinfo) == "DuplicateResourceException"
@@ -215,7 +220,10 @@ def test_phone_number_claims(aws: Any, unique: Any) -> None:
 
     first = available()
     assert all(n.startswith("+44") for n in first)
-    token = unique("claim")
+    token = str(uuid.uuid4())
+    with pytest.raises(ClientError) as excinfo:
+        connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken="a" * 64)
+    assert code(excinfo) == "InvalidParameterException", "ClientToken must be a lower-case UUID"
     with knobs(phone_claim_delay=600) as live:
         claim = connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken=token)
     again = connect.claim_phone_number(TargetArn=instance_arn, PhoneNumber=first[0], ClientToken=token)
@@ -349,3 +357,45 @@ def test_hours_of_operation_can_be_created_and_named_in_queues(aws: Any, unique:
         InstanceId=instance, Name="Support", HoursOfOperationId=made["HoursOfOperationId"], Description="d"
     )
     assert queue["QueueArn"].endswith(queue["QueueId"])
+
+
+def test_a_new_instance_has_the_prompts_a_real_one_has(aws: Any, unique: Any) -> None:
+    instance_id, _ = make_instance(aws, unique)
+    listed = aws("connect").list_prompts(InstanceId=instance_id)["PromptSummaryList"]
+    assert sorted(p["Name"] for p in listed) == [
+        "Beep.wav",
+        "CustomerHold.wav",
+        "CustomerQueue.wav",
+        "Music_Jazz_MyTimetoFly_Inst.wav",
+        "Music_Pop_ThisAndThatIsLife_Inst.wav",
+        "Music_Pop_ThrowYourselfInFrontOfIt_Inst.wav",
+        "Music_Rock_EverywhereTheSunShines_Inst.wav",
+    ]
+
+
+def test_create_prompt_answers_with_its_id_and_arn(aws: Any, unique: Any) -> None:
+    instance_id, instance_arn = make_instance(aws, unique)
+    connect = aws("connect")
+    made = connect.create_prompt(
+        InstanceId=instance_id, Name="Welcome", S3Uri="s3://prompts/welcome.wav", Tags={"t": "1"}
+    )
+    assert made["PromptARN"] == f"{instance_arn}/prompt/{made['PromptId']}"
+    described = connect.describe_prompt(InstanceId=instance_id, PromptId=made["PromptId"])["Prompt"]
+    assert (described["Name"], described["Tags"]) == ("Welcome", {"t": "1"})
+    with pytest.raises(ClientError) as excinfo:
+        connect.create_prompt(InstanceId=instance_id, Name="Welcome", S3Uri="s3://prompts/other.wav")
+    assert code(excinfo) == "DuplicateResourceException"
+
+
+def test_list_phone_numbers_v2_of_an_unknown_instance_is_not_found(aws: Any, unique: Any) -> None:
+    _, instance_arn = make_instance(aws, unique)
+    connect = aws("connect")
+    assert connect.list_phone_numbers_v2(TargetArn=instance_arn)["ListPhoneNumbersSummaryList"] == []
+    unknown = instance_arn.rsplit("/", 1)[0] + "/" + str(uuid.uuid4())
+    for call in (
+        lambda: connect.list_phone_numbers_v2(TargetArn=unknown),
+        lambda: connect.list_phone_numbers_v2(InstanceId=unknown.rsplit("/", 1)[1]),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert code(excinfo) == "ResourceNotFoundException"

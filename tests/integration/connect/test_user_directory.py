@@ -21,6 +21,7 @@ from providers.connect.user_directory import parse_physical_id
 
 TYPE = "Custom::ConnectUserDirectory"
 HEADER = ["Username", "FirstName", "LastName", "Email", "RoutingProfile", "SecurityProfiles"]
+OUTSIDER = {"FirstName": "Out", "LastName": "Outside", "Email": "out@example.com"}
 
 
 @contextlib.contextmanager
@@ -145,7 +146,7 @@ def test_a_throttled_emulator_still_completes(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
     upload(aws, world["bucket"], "t.csv", rows_for("thr", 30))
-    with knobs(throttle_rate=20.0, throttle_burst=2.0) as live:
+    with knobs(throttle_rate_scale=10.0, throttle_burst_scale=0.4) as live:
         throttled_before = live.throttled_count
         p = props(world, "t.csv", RequestsPerSecond=20)
         answer = cfn.create(TYPE, p)
@@ -161,7 +162,7 @@ def test_near_connects_real_rate_with_a_few_rows(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
     upload(aws, world["bucket"], "slow.csv", rows_for("slow", 4))
-    with knobs(throttle_rate=2.0, throttle_burst=2.0):
+    with knobs(throttle_rate_scale=1.0):
         answer = cfn.create(TYPE, props(world, "slow.csv", RequestsPerSecond=2))
         assert answer.ok, answer.reason
         assert answer.data["Created"] == 4
@@ -199,7 +200,7 @@ def test_users_it_does_not_manage_are_never_touched(
             InstanceId=iid,
             Username=name,
             Password="Outsider1x",
-            IdentityInfo={"LastName": "Outside"},
+            IdentityInfo=OUTSIDER,
             PhoneConfig={"PhoneType": "SOFT_PHONE"},
             SecurityProfileIds=[security],
             RoutingProfileId=profile,
@@ -215,7 +216,7 @@ def test_users_it_does_not_manage_are_never_touched(
     assert cfn.delete(TYPE, answer.physical_id, props(world, "own.csv")).ok
     for user_id in (alone, clash):
         user = connect.describe_user(InstanceId=iid, UserId=user_id)["User"]
-        assert user["IdentityInfo"] == {"LastName": "Outside"}
+        assert user["IdentityInfo"] == OUTSIDER
         assert OWNER_TAG not in user["Tags"]
     strict = cfn.create(TYPE, props(world, "own.csv"), logical_id="Strict")
     assert strict.status == "FAILED"
@@ -234,7 +235,7 @@ def test_resuming_after_a_partial_failure_does_only_the_rest(
     p = props(world, "partial.csv", RequestsPerSecond=1000, FailureTolerance=100)
     monkeypatch.setenv("GAPFILL_MAX_ATTEMPTS", "1")  # one attempt in total: throttled creates fail
     reset_clients()
-    with knobs(throttle_rate=4.0):
+    with knobs(throttle_rate_scale=2.0, throttle_burst_scale=0.2):
         first = cfn.create(TYPE, p)
     monkeypatch.delenv("GAPFILL_MAX_ATTEMPTS")
     reset_clients()
@@ -256,18 +257,18 @@ def test_resuming_after_a_partial_failure_does_only_the_rest(
 def test_a_long_sync_continues_in_re_invocations(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:
-    upload(aws, world["bucket"], "long.csv", rows_for("long", 16))
+    upload(aws, world["bucket"], "long.csv", rows_for("long", 20))
     cfn.function_timeout = 6.0
-    p = props(world, "long.csv", RequestsPerSecond=5)
+    p = props(world, "long.csv", RequestsPerSecond=3)
     answer = cfn.create(TYPE, p)
     assert answer.ok, answer.reason
     assert answer.invocations > 1, "the sync should have handed over at least once"
-    assert answer.data["Created"] == 16
+    assert answer.data["Created"] == 20
     assert answer.data["Unchanged"] == 0, "work done before a hand-over must not be counted twice"
     mapping = json.loads(
         aws("s3").get_object(Bucket=world["bucket"], Key=answer.data["MappingObjectKey"])["Body"].read()
     )
-    assert len(mapping["Users"]) == 16
+    assert len(mapping["Users"]) == 20
     removed = cfn.delete(TYPE, answer.physical_id, p)
     assert removed.ok, removed.reason
     assert removed.invocations > 1
@@ -340,3 +341,26 @@ def test_a_mapping_key_holding_someone_elses_object_is_refused_before_any_user_i
     assert again.ok, again.reason
     assert cfn.delete(TYPE, created.physical_id, owned).ok
     assert s3.get_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json")["Body"].read() == body
+
+
+def test_a_resync_with_after_contact_work_limits_makes_no_update_call(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    """SearchUsers answers AfterContactWorkTimeLimit in milliseconds; rows hold seconds."""
+    header = [*HEADER, "PhoneType", "AfterContactWorkTimeLimit"]
+    rows = [[*row, "SOFT_PHONE", str(30 + i)] for i, row in enumerate(rows_for("acw", 4))]
+    upload(aws, world["bucket"], "acw/one.csv", rows, header)
+    upload(aws, world["bucket"], "acw/two.csv", rows, header)
+    first = props(world, "acw/one.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, first)
+    assert created.ok, created.reason
+    assert created.data["Created"] == 4
+    before = counts()
+    again = props(world, "acw/two.csv", RequestsPerSecond=1000)
+    resynced = cfn.update(TYPE, created.physical_id, again, first)
+    assert resynced.ok, resynced.reason
+    assert (resynced.data["Unchanged"], resynced.data["Updated"]) == (4, 0)
+    assert {op: delta(before, op) for op in counts() if op.startswith("update_user")} == {
+        op: 0 for op in counts() if op.startswith("update_user")
+    }
+    assert cfn.delete(TYPE, created.physical_id, again).ok

@@ -146,6 +146,7 @@ def test_someone_elses_user_with_the_same_name_is_never_adopted(
         InstanceId=iid,
         Username=name,
         Password="Theirs123",
+        IdentityInfo={"FirstName": "Their", "LastName": "User", "Email": "their@example.com"},
         PhoneConfig={"PhoneType": "SOFT_PHONE"},
         SecurityProfileIds=[security],
         RoutingProfileId=profile,

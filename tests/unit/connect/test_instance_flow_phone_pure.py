@@ -242,3 +242,15 @@ def test_tag_changes_touch_only_declared_keys() -> None:
     assert arns.tag_changes(old, new) == ({"c": "3"}, ["b"])
     assert arns.tag_map({"x": 1}) == {"x": "1"}
     assert arns.tag_map(None) == {}
+
+
+def test_skipped_top_level_keys_are_neither_searched_nor_substituted() -> None:
+    document = {
+        "Actions": [{"Parameters": {"QueueId": "${Queue:Support}"}}],
+        "Metadata": {"queue": {"id": '${var.queues["x"]}', "text": "${Queue:Support}"}},
+    }
+    assert placeholders.find(document, skip=("Metadata",)) == [Placeholder("Queue", "Support")]
+    out = placeholders.substitute(document, {Placeholder("Queue", "Support"): QUEUE}, skip=("Metadata",))
+    assert out["Actions"][0]["Parameters"]["QueueId"] == QUEUE
+    assert out["Metadata"] == document["Metadata"]
+    assert list(out) == list(document)
