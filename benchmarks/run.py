@@ -224,7 +224,7 @@ def bench_bulk(quick: bool, cfn: Any, aws: Callable[[str], Any]) -> Row:
         InboundCallsEnabled=True,
         OutboundCallsEnabled=True,
     )
-    bucket = f"bench-dir-{uuid.uuid4().hex[:8]}"
+    bucket = f"gapfill-bench-dir-{uuid.uuid4().hex[:8]}"  # in the default DirectoryBuckets
     aws("s3").create_bucket(Bucket=bucket)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -32,6 +32,9 @@ MODULES = (
     "gapfill.emulator.s3_destination_policies",
     "gapfill.emulator.model_validation",
     "gapfill.emulator.moto_outputs",
+    "gapfill.emulator.iam.authorization",
+    "gapfill.emulator.iam.policy",
+    "gapfill.emulator.iam.middleware",
 )
 
 

@@ -31,14 +31,16 @@ Layer = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def layers() -> list[Layer]:
-    """What every request passes before moto, outermost first: AWS's model of the request.
+    """What every request passes before moto, outermost first: IAM evaluation of role-signed
+    calls, then AWS's model of the request.
 
-    Each concern (model validation, IAM evaluation, ...) is one small layer of its own
-    module, listed here; a layer answers a request itself or hands it on unchanged.
+    Each concern is one small layer of its own module, listed here; a layer answers a request
+    itself or hands it on unchanged.
     """
     from gapfill.emulator import model_validation
+    from gapfill.emulator.iam.middleware import Authorizer
 
-    return [model_validation.middleware]
+    return [Authorizer, model_validation.middleware]
 
 
 def _server_class() -> type:

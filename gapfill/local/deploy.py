@@ -727,7 +727,13 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
                 except (LocalDeployError, UnsupportedIntrinsicError) as exc:
                     errors.append(f"gapfill deploy --local: {exc}")
                     print(errors[-1], file=sys.stderr, flush=True)
-        return _summary(deployments, pages, errors, started)
+        code = _summary(deployments, pages, errors, started)
+        from gapfill.emulator.iam import report as iam_report  # calls checked against each role
+
+        print(
+            f"\n{iam_report.table()}\n  (details: {iam_report.write(output / 'iam-report.json')})", flush=True
+        )
+        return code
     finally:
         for deployment in deployments:
             deployment.close()
