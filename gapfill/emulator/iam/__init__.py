@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from gapfill.emulator.iam.middleware import Authorizer, register
 from gapfill.emulator.iam.roles import Role, load_role, provider_environment, provider_role
