@@ -15,6 +15,7 @@ PROVIDERS: dict[str, str] = {
     "Custom::ConnectPhoneNumber": "providers.connect.phone_number:ConnectPhoneNumber",
     "Custom::ConnectUser": "providers.connect.user:ConnectUser",
     "Custom::ConnectUserDirectory": "providers.connect.user_directory:ConnectUserDirectory",
+    "Custom::ConnectLookup": "providers.connect.lookup:ConnectLookup",
 }
 
 

@@ -44,6 +44,8 @@ TIMEOUTS: dict[str, int] = {
     "ConnectPhoneNumber": 900,
     "ConnectUser": 900,
     "ConnectUserDirectory": 900,
+    # Lists nine kinds of resources at Connect's throttled rate (2 calls per second per API).
+    "ConnectLookup": 900,
     "FirehoseEncryption": 600,
     "S3BucketNotification": 120,
     "HtmlPage": 120,

@@ -25,6 +25,7 @@ MODULES = (
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
+    "gapfill.emulator.connect.agent_statuses",
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.s3_notifications",

@@ -43,7 +43,10 @@ class ContractCase:
     * ``exists(env, physical_id, props)``: is the resource there (and ours)?
     * ``bad_values``: ``(text the Reason must contain, props transformer)`` pairs for invalid input;
     * ``secrets(env, answer, props)``: secret strings that must never be in a response or log line;
-    * ``count(env, props)``: how many resources match props (for the duplicate RequestId check).
+    * ``count(env, props)``: how many resources match props (for the duplicate RequestId check);
+    * ``delete_keeps``: Delete leaves the resource as it is by design (a read-only lookup, a
+      database schema whose data must survive): the checks after a Delete then assert that it is
+      still there, instead of gone.
     """
 
     resource_type: str
@@ -56,6 +59,7 @@ class ContractCase:
     count: Callable[[Env, dict[str, Any]], int] | None = None
     required: tuple[str, ...] = ()
     function_timeout: float = 900.0
+    delete_keeps: bool = False
 
     @property
     def id(self) -> str:
@@ -84,6 +88,14 @@ def assert_one_valid_response(answer: Answer, expect: str | None = None) -> dict
     return body
 
 
+def _assert_deleted(case: ContractCase, env: Env, pid: str, props: dict[str, Any], what: str = "") -> None:
+    """Gone after Delete, or, for a type whose Delete keeps by design, still exactly there."""
+    if case.delete_keeps:
+        assert case.exists(env, pid, props), f"Delete of a keeping type removed the resource{what}"
+    else:
+        assert not case.exists(env, pid, props), f"resource still there after delete{what}"
+
+
 def _create(cfn: LocalCloudFormation, case: ContractCase, props: dict[str, Any], **kw: Any) -> Answer:
     return cfn.create(case.resource_type, props, **kw)
 
@@ -100,7 +112,7 @@ def check_create_then_delete(cfn: LocalCloudFormation, case: ContractCase, env: 
     deleted = cfn.delete(case.resource_type, pid, props)
     assert_one_valid_response(deleted, "SUCCESS")
     assert deleted.physical_id == pid
-    assert not case.exists(env, pid, props), "resource still there after delete"
+    _assert_deleted(case, env, pid, props)
 
 
 def check_update_in_place_keeps_id(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -118,7 +130,7 @@ def check_update_in_place_keeps_id(cfn: LocalCloudFormation, case: ContractCase,
     assert rolled.physical_id == created.physical_id
     assert case.exists(env, rolled.physical_id, props)
     assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
-    assert not case.exists(env, created.physical_id, props)
+    _assert_deleted(case, env, created.physical_id, props)
 
 
 def check_update_replacing_then_delete_old(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -137,10 +149,10 @@ def check_update_replacing_then_delete_old(cfn: LocalCloudFormation, case: Contr
     assert case.exists(env, new_id, new_props)
     # CloudFormation deletes the old one during cleanup, with the old properties.
     assert_one_valid_response(cfn.delete(case.resource_type, old_id, props), "SUCCESS")
-    assert not case.exists(env, old_id, props)
+    _assert_deleted(case, env, old_id, props, " (old id)")
     assert case.exists(env, new_id, new_props), "deleting the old resource removed the new one"
     assert_one_valid_response(cfn.delete(case.resource_type, new_id, new_props), "SUCCESS")
-    assert not case.exists(env, new_id, new_props)
+    _assert_deleted(case, env, new_id, new_props, " (new id)")
 
 
 def check_delete_twice(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -149,7 +161,7 @@ def check_delete_twice(cfn: LocalCloudFormation, case: ContractCase, env: Env) -
     assert_one_valid_response(created, "SUCCESS")
     for _ in range(2):
         assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
-    assert not case.exists(env, created.physical_id, props)
+    _assert_deleted(case, env, created.physical_id, props)
 
 
 @contextlib.contextmanager
