@@ -16,6 +16,7 @@ PROVIDERS: dict[str, str] = {
     "Custom::ConnectUser": "providers.connect.user:ConnectUser",
     "Custom::ConnectUserDirectory": "providers.connect.user_directory:ConnectUserDirectory",
     "Custom::ConnectLookup": "providers.connect.lookup:ConnectLookup",
+    "Custom::PostgresSql": "providers.sql.postgres:PostgresSql",
 }
 
 
