@@ -17,6 +17,7 @@ PROVIDERS: dict[str, str] = {
     "Custom::ConnectUserDirectory": "providers.connect.user_directory:ConnectUserDirectory",
     "Custom::ConnectLookup": "providers.connect.lookup:ConnectLookup",
     "Custom::PostgresSql": "providers.sql.postgres:PostgresSql",
+    "Custom::RedshiftSql": "providers.sql.redshift:RedshiftSql",
 }
 
 

@@ -168,6 +168,11 @@ SCOPES: tuple[Scope, ...] = (
         "statement ids have no ARN; the Data API only describes statements of the same caller",
     ),
     Scope(
+        "redshift-data:GetStatementResult",
+        ("*",),
+        "statement ids have no ARN; the Data API only returns results of the same caller's statements",
+    ),
+    Scope(
         "redshift-data:*",
         (REDSHIFT_CLUSTERS, REDSHIFT_WORKGROUPS),
         "statements run on clusters or workgroups",

@@ -28,6 +28,7 @@ MODULES = (
     "gapfill.emulator.connect.agent_statuses",
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
+    "gapfill.emulator.redshift_data",
     "gapfill.emulator.s3_notifications",
 )
 

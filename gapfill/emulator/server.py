@@ -75,12 +75,13 @@ class Emulator:
     def start(self) -> Emulator:
         from moto.server import ThreadedMotoServer
 
-        from gapfill.emulator import firehose, s3_notifications
+        from gapfill.emulator import firehose, redshift_data, s3_notifications
         from gapfill.emulator.connect import install
 
         install()
         firehose.install()
         s3_notifications.install()
+        redshift_data.install()
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
