@@ -140,6 +140,8 @@ PLACEHOLDER_KINDS = {
     "Prompt": "prompt",
     "Hours": "operating-hours",
     "Lambda": "lambda",
+    "Module": "flow-module",
+    "Agent": "agent",
 }
 
 
@@ -194,8 +196,8 @@ def check_references(flow: FlowFile, instance_id: str, catalog: Catalog) -> Resu
         if known is None:
             unchecked.add(kind)
             continue
-        if placeholder is not None and not placeholder.kind:
-            continue  # a Substitutions value: known only at deploy time
+        if placeholder is not None and placeholder.kind in ("", "LexBot"):
+            continue  # a Substitutions value, or a bot named in Lex itself: known at deploy time
         message = (
             _placeholder_problem(ref, placeholder, kind, instance_id, known)
             if placeholder is not None

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.core.aws import error_code, error_message
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.provider import Outcome, Pending, Provider, Result
 
@@ -240,15 +240,16 @@ class FirehoseEncryption(Provider):
                 ) from exc
             self._explain_call_error(exc, stream, "StartDeliveryStreamEncryption", pid)
             raise
-        if mode == STARTED:
-            # Tagged only once the call succeeded, so a refused start leaves nothing behind.
-            self.client("firehose").tag_delivery_stream(
-                DeliveryStreamName=stream, Tags=[{"Key": OWNER_TAG, "Value": owner}]
-            )
         pending = Pending(
             pid, f"encryption of delivery stream {stream}", {"stream": stream, "phase": "enable"}
         )
-        return self.check(pending)  # AWS may already be done; one describe is cheaper than a sleep
+        with made(pid):  # encryption started: any failure from here names it, for cleanup
+            if mode == STARTED:
+                # Tagged only once the call succeeded, so a refused start leaves nothing behind.
+                self.client("firehose").tag_delivery_stream(
+                    DeliveryStreamName=stream, Tags=[{"Key": OWNER_TAG, "Value": owner}]
+                )
+            return self.check(pending)  # AWS may already be done; one describe is cheaper than a sleep
 
     def _stop(self, stream: str) -> Outcome | None:
         pid = str(self.physical_id)

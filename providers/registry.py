@@ -18,6 +18,9 @@ PROVIDERS: dict[str, str] = {
     "Custom::ConnectLookup": "providers.connect.lookup:ConnectLookup",
     "Custom::PostgresSql": "providers.sql.postgres:PostgresSql",
     "Custom::RedshiftSql": "providers.sql.redshift:RedshiftSql",
+    "Custom::S3Objects": "providers.s3_objects.handlers:S3Objects",
+    "Custom::S3BucketEmptier": "providers.s3_bucket_emptier.handlers:S3BucketEmptier",
+    "Custom::ApiGatewayAccount": "providers.apigateway_account.handlers:ApiGatewayAccount",
 }
 
 

@@ -15,6 +15,9 @@ import pytest
 
 os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.1")
 os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "0.5")
+# The S3 notification settle window (3 s in production) scaled to the emulator, whose
+# read-to-write gap is milliseconds; tests/nothing_lost/test_s3_concurrent_writers.py races it.
+os.environ.setdefault("GAPFILL_S3_SETTLE_SECONDS", "0.3")
 os.environ["GAPFILL_ALLOW_LOCAL_RESPONSE_URL"] = "1"
 
 from gapfill.emulator import Emulator, start_emulator

@@ -6,9 +6,17 @@ Environment:
 * ``INSTANCE_ID``: the Connect instance id or ARN (required);
 * ``OWNER``: the directory's owner tag value, the ``OwnerTag`` attribute of the
   ``Custom::ConnectUserDirectory`` resource, so both manage the same users (required);
-* ``DIRECTORY_PREFIX``: only keys under this prefix are synced (default: all);
+* ``DIRECTORY_KEY``: the directory's CSV key (the resource's ``Key``); ``DIRECTORY_KEYS``
+  (``;``-separated) and ``DIRECTORY_PATTERN`` (a shell-style pattern, ``*`` matching ``/``
+  too) name further CSVs the template means; any other upload is only logged, since a sync
+  deletes every managed agent the file does not list (with none set, nothing is synced);
+* ``MAX_DELETIONS`` (a number or a percent, default 25%) and ``ALLOW_EMPTY`` (``true``): the
+  deletion guard of :mod:`providers.connect.guard`, as the resource's ``MaxDeletions`` and
+  ``AllowEmpty``;
 * ``REQUESTS_PER_SECOND`` (default 2), ``DEFAULT_ROUTING_PROFILE``,
-  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``).
+  ``DEFAULT_SECURITY_PROFILES`` (names or ARNs separated by ``;``);
+* ``UPLOADS_TABLE``: every upload's record is written there (:mod:`upload_records`), for
+  the keys under ``DIRECTORY_PREFIX``; recording an upload never syncs it.
 
 Only ``.csv`` keys are synced, so the mapping JSON written next to the CSV never triggers the
 function. Keys in S3 events are URL-encoded (``+`` for spaces). A bad CSV is logged with its
@@ -19,14 +27,23 @@ short the function invokes itself asynchronously with the sync's cursor.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from providers.connect import directory, resolve
-from providers.connect.sync import AgentDirectory, InvalidDirectoryError, SyncConfig, requests_per_second
+from functions.agent_directory.upload_records import record_uploads
+from providers.connect import directory, passwords, resolve
+from providers.connect.guard import DeletionGuard, parse_limit
+from providers.connect.sync import (
+    AgentDirectory,
+    DeletionRefusedError,
+    InvalidDirectoryError,
+    SyncConfig,
+    requests_per_second,
+)
 from providers.core.aws import client
 from providers.core.log import logger, redactor
 
@@ -65,12 +82,32 @@ def config_from_env() -> SyncConfig:
         requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,
         default_security_profiles=tuple(s.strip() for s in security.split(";") if s.strip()),
+        guard=DeletionGuard(
+            parse_limit(os.environ.get("MAX_DELETIONS")),
+            os.environ.get("ALLOW_EMPTY", "").strip().lower() == "true",
+        ),
+        protection=passwords.SecretProtection.from_properties(
+            {
+                "PasswordKmsKeyId": os.environ.get("PASSWORD_KMS_KEY_ID"),
+                "PasswordReaders": [
+                    r.strip() for r in os.environ.get("PASSWORD_READERS", "").split(";") if r.strip()
+                ],
+            }
+        ),
     )
 
 
+def is_directory_key(key: str) -> bool:
+    """Is ``key`` one of the CSVs the template names (``DIRECTORY_KEY(S)``, ``DIRECTORY_PATTERN``)?"""
+    named = [os.environ.get("DIRECTORY_KEY", ""), *os.environ.get("DIRECTORY_KEYS", "").split(";")]
+    if key in {k.strip() for k in named if k.strip()}:
+        return True
+    pattern = os.environ.get("DIRECTORY_PATTERN", "").strip()
+    return bool(pattern) and fnmatch.fnmatchcase(key, pattern)
+
+
 def csv_jobs(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The CSV uploads under the directory prefix in an S3 event (keys URL-decoded)."""
-    prefix = os.environ.get("DIRECTORY_PREFIX", "")
+    """The uploads of the directory's CSVs in an S3 event (keys URL-decoded)."""
     jobs = []
     for record in event.get("Records") or []:
         if record.get("eventSource") != "aws:s3" or not str(record.get("eventName", "")).startswith(
@@ -79,8 +116,15 @@ def csv_jobs(event: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         s3 = record.get("s3") or {}
         key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
-        if not key.startswith(prefix) or not key.lower().endswith(".csv"):
+        if not key.lower().endswith(".csv"):
             logger.info("ignored: not a directory CSV", extra={"key": key})
+            continue
+        if not is_directory_key(key):
+            logger.warning(
+                "ignored: not the configured directory CSV (DIRECTORY_KEY, DIRECTORY_KEYS, "
+                "DIRECTORY_PATTERN); nothing was changed",
+                extra={"key": key},
+            )
             continue
         jobs.append(
             {
@@ -113,7 +157,14 @@ def run_job(job: dict[str, Any], config: SyncConfig, context: Any) -> dict[str, 
             "agent directory rejected; nothing was changed", extra={"key": key, "errors": errors[:50]}
         )
         return {**summary, "status": "invalid", "errors": errors}
+    except DeletionRefusedError as exc:
+        logger.error(
+            "agent directory refused by the deletion guard; nothing was changed",
+            extra={"key": key, "reason": str(exc), **exc.plan.as_data()},
+        )
+        return {**summary, "status": "refused", "reason": str(exc), **exc.plan.as_data()}
     summary.update(progress.counts.as_data())
+    summary.update(progress.plan)
     if not progress.done:
         _reinvoker({CONTINUATION_KEY: {**job, "state": progress.state}}, context)
         logger.info("continuing in a new invocation", extra={"key": key, "remaining": progress.remaining})
@@ -133,6 +184,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = config_from_env()
     continuation = event.get(CONTINUATION_KEY) if isinstance(event, dict) else None
     jobs = [continuation] if isinstance(continuation, dict) else csv_jobs(event)
+    if not isinstance(continuation, dict):
+        record_uploads(event)  # the onboarding write-up's upload records (UPLOADS_TABLE)
     try:
         return {"results": [run_job(job, config, context) for job in jobs]}
     finally:

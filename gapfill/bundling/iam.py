@@ -52,6 +52,8 @@ REDSHIFT_DB_USERS = "arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::Accoun
 REDSHIFT_DB_NAMES = "arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbname:*/*"
 REDSHIFT_WORKGROUPS = "arn:${AWS::Partition}:redshift-serverless:${AWS::Region}:${AWS::AccountId}:workgroup/*"
 LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+APIGATEWAY_ACCOUNT = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/account"
+CLOUDFORMATION_STACKS = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("iam:Get*", (IAM_ROLES,), "reads roles of this account"),
     # --- storage and streaming ------------------------------------------------------------
     Scope("s3:ListAllMyBuckets", ("*",), "account-level listing"),
+    Scope("s3:AbortMultipartUpload", (S3_OBJECTS,), "an unfinished upload is an object-level resource"),
     Scope(
         "s3:*Object*",
         (S3_OBJECTS,),
@@ -190,10 +193,22 @@ SCOPES: tuple[Scope, ...] = (
     Scope("sns:*", (SNS_TOPICS,), "topics of this account and region"),
     Scope("sqs:ListQueues", ("*",), "account-level listing"),
     Scope("sqs:*", (SQS_QUEUES,), "queues of this account and region"),
+    Scope("lex:ListBots", ("*",), "account-level listing of Lex V2 bots; no resource-level permission"),
+    Scope(
+        "lex:ListBotAliases",
+        ("arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot/*",),
+        "lists the aliases of a bot: the bot is the resource",
+    ),
     Scope("lex:*", (LEX_BOTS,), "bot aliases of this account and region"),
     Scope("logs:DescribeLogGroups", ("*",), "account-level listing"),
     Scope("logs:*", (LOG_GROUPS,), "log groups of this account and region"),
     Scope("sts:GetCallerIdentity", ("*",), "identity of the caller; no resource"),
+    Scope("apigateway:*", (APIGATEWAY_ACCOUNT,), "only the region's account settings (the CloudWatch role)"),
+    Scope(
+        "cloudformation:DescribeStacks",
+        (CLOUDFORMATION_STACKS,),
+        "reads the status of the stack that sent the event",
+    ),
     Scope("tag:GetResources", ("*",), "the tagging API works account-wide"),
 )
 

@@ -79,6 +79,8 @@ class BuildError(Exception):
 class Pin:
     name: str
     version: str
+    #: sha256 (hex) of every wheel file this pin may be installed from.
+    hashes: frozenset[str] = frozenset()
 
     @property
     def wheel_prefix(self) -> str:
@@ -95,6 +97,8 @@ class BuildResult:
     unzipped_bytes: int
     files: int
     groups: dict[str, int] = field(default_factory=dict)
+    #: What was installed from which verified wheel: name, version, wheel, sha256.
+    dependencies: list[dict[str, str]] = field(default_factory=list)
 
     def manifest(self) -> dict[str, object]:
         return {
@@ -105,6 +109,7 @@ class BuildResult:
             "zipped_bytes": self.zipped_bytes,
             "unzipped_bytes": self.unzipped_bytes,
             "files": self.files,
+            "dependencies": self.dependencies,
         }
 
     def summary(self, top: int = 12) -> str:
@@ -132,21 +137,93 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.2f} MB"
 
 
-def read_pins(path: Path = REQUIREMENTS) -> list[Pin]:
-    """``name==version`` lines; anything looser would break reproducibility, so it is refused."""
-    pins = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
+_PIN = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!_-]+)((?:\s+--hash=sha256:[0-9a-f]{64})*)"
+)
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Lines with comments removed and backslash continuations joined, as pip reads them."""
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].rstrip() if not raw.lstrip().startswith("--hash") else raw.rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
             continue
-        match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!_-]+)", line)
+        line, pending = (pending + line).strip(), ""
+        if line:
+            yield line
+    if pending.strip():
+        yield pending.strip()
+
+
+def read_pins(path: Path = REQUIREMENTS) -> list[Pin]:
+    """``name==version [--hash=sha256:...]`` lines; anything looser would break
+    reproducibility, so it is refused. The build requires the hashes (see :func:`verified_wheels`)."""
+    pins = []
+    for line in _logical_lines(path.read_text(encoding="utf-8")):
+        match = _PIN.fullmatch(line)
         if not match:
-            raise BuildError(f"{path.name}: '{line}' is not pinned as name==version")
-        pin = Pin(match.group(1), match.group(2))
+            raise BuildError(
+                f"{path.name}: '{line[:120]}' is not pinned as name==version [--hash=sha256:<hex>]"
+            )
+        hashes = frozenset(re.findall(r"--hash=sha256:([0-9a-f]{64})", match.group(3)))
+        pin = Pin(match.group(1), match.group(2), hashes)
         if _normalise(pin.name) in RUNTIME_PROVIDED:
             raise BuildError(f"{path.name}: {pin.name} is provided by the Lambda runtime; do not ship it")
         pins.append(pin)
     return pins
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Wheel:
+    pin: Pin
+    path: Path
+    sha256: str
+
+    def record(self) -> dict[str, str]:
+        return {
+            "name": self.pin.name,
+            "version": self.pin.version,
+            "wheel": self.path.name,
+            "sha256": self.sha256,
+        }
+
+
+def verified_wheels(pins: list[Pin], folder: Path) -> list[Wheel]:
+    """The cached wheel of each pin, each file checked against the pin's hashes.
+
+    The cache is trusted by content, not by name: any file named like a pinned wheel whose
+    sha256 is not listed fails the build, so a replaced or tampered wheel is never shipped.
+    """
+    chosen = []
+    for pin in pins:
+        if not pin.hashes:
+            raise BuildError(
+                f"requirements.txt: {pin.name}=={pin.version} has no --hash=sha256:...; the build "
+                "installs only wheels whose hash is pinned"
+            )
+        candidates = sorted(p for p in folder.glob("*.whl") if p.name.lower().startswith(pin.wheel_prefix))
+        if not candidates:
+            raise BuildError(f"wheel cache {folder}: no wheel for {pin.name}=={pin.version}")
+        for candidate in candidates:
+            digest = file_sha256(candidate)
+            if digest not in pin.hashes:
+                raise BuildError(
+                    f"wheel cache: {candidate.name} has sha256 {digest}, which requirements.txt does "
+                    f"not list for {pin.name}=={pin.version}: the file was replaced or tampered with; "
+                    f"delete {candidate} and build again"
+                )
+        chosen.append(Wheel(pin, candidates[0], file_sha256(candidates[0])))
+    return chosen
 
 
 def _normalise(name: str) -> str:
@@ -198,22 +275,25 @@ def ensure_wheels(pins: list[Pin], arch: str, cache: Path, python_version: str =
 
 def install_site(
     pins: list[Pin], wheels: Path, target: Path, arch: str, python_version: str = PYTHON_VERSION
-) -> None:
-    """Install the cached wheels into ``target`` offline, without byte-compiling."""
+) -> list[Wheel]:
+    """Install the verified cached wheels into ``target`` offline, without byte-compiling.
+
+    pip is given the verified files themselves, not a name to look up, so what is installed
+    is exactly what was hashed."""
+    chosen = verified_wheels(pins, wheels)
     _pip(
         [
             "install",
             "--quiet",
             "--no-index",
-            "--find-links",
-            str(wheels),
             "--target",
             str(target),
             "--no-compile",
             *_platform_args(arch, python_version),
-            *[f"{pin.name}=={pin.version}" for pin in pins],
+            *[str(wheel.path) for wheel in chosen],
         ]
     )
+    return chosen
 
 
 def _wanted(relative: Path) -> bool:
@@ -233,12 +313,26 @@ def _walk(base: Path, prefix: str = "") -> Iterator[tuple[str, Path]]:
             yield prefix + relative.as_posix(), path
 
 
+#: Directories of a dependency that hold its own test suite (never imported at run time).
+_UPSTREAM_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def upstream_test(name: str) -> bool:
+    """Whether a dependency's archive entry is part of its test suite."""
+    *folders, file = name.split("/")
+    if any(folder in _UPSTREAM_TEST_DIRS for folder in folders):
+        return True
+    return file == "conftest.py" or bool(re.fullmatch(r"test_.*\.py|.*_test\.py", file))
+
+
 def site_entries(site: Path) -> dict[str, Path]:
-    """Archive entries of an installed ``pip --target`` site."""
+    """Archive entries of an installed ``pip --target`` site, without upstream test suites."""
     entries: dict[str, Path] = {}
     for name, path in _walk(site):
         top = name.split("/", 1)[0]
         if top == "bin":  # console scripts: carry the build machine's interpreter path
+            continue
+        if upstream_test(name):
             continue
         entries[name] = path
     return entries
@@ -305,9 +399,10 @@ def build(
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="site-", dir=cache) as tmp:
         site = Path(tmp)
-        install_site(pins, wheels, site, arch, python_version)
+        installed = install_site(pins, wheels, site, arch, python_version)
         entries = collect(root, site)
         result = finish_zip(entries, output_dir / ZIP_NAME, arch)
+        result.dependencies = [wheel.record() for wheel in installed]
     (output_dir / MANIFEST_NAME).write_text(json.dumps(result.manifest(), indent=2) + "\n", encoding="utf-8")
     return result
 
@@ -357,10 +452,14 @@ class FunctionSpec:
     handler: str
     #: Distributions (pinned in packaging/requirements.txt) installed into the zip.
     requirements: tuple[str, ...]
+    #: A function whose handler is a root module (``lambda_function.lambda_handler``, as the
+    #: QR upload specification names it): the files of ``functions/<source>/`` go to the zip's
+    #: root, and the code may import nothing else from the tree.
+    source: str = ""
 
     @property
     def package(self) -> str:
-        return f"{FUNCTIONS_DIR}.{self.name}"
+        return f"{FUNCTIONS_DIR}.{self.source or self.name}"
 
     @property
     def zip_name(self) -> str:
@@ -378,6 +477,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "agent_directory",
         "functions.agent_directory.handler.lambda_handler",
         ("aws-lambda-powertools", "typing-extensions"),
+    ),
+    # templates/qr-upload.yaml: code keys http_api_handler.zip and websocket_event_handler.zip.
+    FunctionSpec("http_api_handler", "lambda_function.lambda_handler", (), source="qr_http_api"),
+    FunctionSpec(
+        "websocket_event_handler", "lambda_function.lambda_handler", (), source="qr_websocket_event"
     ),
 )
 
@@ -483,6 +587,8 @@ def function_sources(root: Path, spec: FunctionSpec) -> tuple[dict[str, Path], s
     package_dir = root.joinpath(*spec.package.split("."))
     if not package_dir.is_dir():
         raise BuildError(f"{package_dir} is missing")
+    if spec.source:
+        return _root_module_sources(root, spec, package_dir)
     handler_module = spec.handler.rpartition(".")[0]
     if module_file(root, handler_module) is None:
         raise BuildError(f"{spec.name}: handler module {handler_module} is not in the tree")
@@ -490,6 +596,24 @@ def function_sources(root: Path, spec: FunctionSpec) -> tuple[dict[str, Path], s
     start = [_module_name(root, path) for name, path in entries.items() if name.endswith(".py")]
     code, third_party = code_closure(root, [handler_module, *start])
     entries.update(code)
+    return entries, third_party
+
+
+def _root_module_sources(
+    root: Path, spec: FunctionSpec, package_dir: Path
+) -> tuple[dict[str, Path], set[str]]:
+    """A root-module function: its package's files at the zip root, importing no tree code."""
+    handler_module = spec.handler.rpartition(".")[0]
+    if not (package_dir / f"{handler_module}.py").is_file():
+        raise BuildError(f"{spec.name}: handler module {handler_module}.py is not in {package_dir}")
+    entries = {name: path for name, path in _walk(package_dir) if name != "__init__.py"}
+    code, third_party = code_closure(root, [f"{spec.package}.{handler_module}"])
+    own = spec.package.replace(".", "/") + "/"
+    tree = sorted(n for n in code if not n.startswith(own) and n != f"{FUNCTIONS_DIR}/__init__.py")
+    if tree:
+        raise BuildError(
+            f"{spec.name}: a root-module function may import nothing from the tree ({', '.join(tree)})"
+        )
     return entries, third_party
 
 
@@ -579,8 +703,11 @@ def build_functions(
         sources, third_party = function_sources(root, spec)
         with tempfile.TemporaryDirectory(prefix="site-", dir=cache) as tmp:
             site = Path(tmp)
-            if chosen[spec.name]:
+            installed = (
                 install_site(chosen[spec.name], wheels, site, arch, python_version)
+                if chosen[spec.name]
+                else []
+            )
             check_function_site(spec, site, third_party)
             entries = site_entries(site)
             for name, path in sources.items():
@@ -588,6 +715,7 @@ def build_functions(
                     raise BuildError(f"{name} is both in the tree and in a dependency")
                 entries[name] = path
             result = finish_zip(entries, folder / spec.zip_name, arch)
+            result.dependencies = [wheel.record() for wheel in installed]
         manifest = {**result.manifest(), "handler": spec.handler}
         (folder / f"{spec.name}.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         results.append(result)

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from gapfill import flowcheck
+from gapfill.commands import flows_template
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("flows", help="check contact flow files (Flow language)", description=__doc__)
+    parser = sub.add_parser("flows", help="check, template and export contact flows", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     actions = parser.add_subparsers(dest="flows_command", metavar="ACTION")
     check = actions.add_parser("check", help="validate flow files", description=__doc__)
@@ -37,6 +38,7 @@ def register(sub: Any) -> None:
     )
     target.add_argument("--endpoint-url", help="an emulator already running (e.g. from `gapfill emulator`)")
     check.set_defaults(func=run)
+    flows_template.register(actions)
     parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 
 

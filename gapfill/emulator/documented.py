@@ -25,11 +25,13 @@ MODULES = (
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
+    "gapfill.emulator.connect.flow_modules",
     "gapfill.emulator.connect.agent_statuses",
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
     "gapfill.emulator.redshift_data",
     "gapfill.emulator.s3_notifications",
+    "gapfill.emulator.s3_destination_policies",
 )
 
 

@@ -10,6 +10,7 @@ of ``CloudFormationLintRule`` it finds here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,98 @@ def _existing_path(properties: Mapping[str, Any], path: tuple[str | int, ...]) -
         node = node[part]
         found.append(part)
     return found
+
+
+NOTIFICATION_TYPE = "Custom::S3BucketNotification"
+
+
+class SharedBucketNotificationsOrdered(CloudFormationLintRule):
+    """Two notification resources on one bucket must not run at the same time.
+
+    A bucket has one notification document that S3 only reads and writes whole, with no
+    conditional write. CloudFormation creates (updates, deletes) resources that do not depend
+    on each other in parallel, so two ``Custom::S3BucketNotification`` resources on one bucket
+    read-modify-write it concurrently. The provider re-reads and re-merges after writing, which
+    covers two gapfill writers, but ordering them with ``DependsOn`` (directly, transitively, or
+    through a Ref/GetAtt) removes the race altogether.
+    """
+
+    id = "W9103"
+    shortdesc = "Custom::S3BucketNotification resources on one bucket are ordered"
+    description = (
+        "Two Custom::S3BucketNotification resources with the same BucketName must be ordered by "
+        "DependsOn (transitively): CloudFormation runs unordered resources in parallel, and both "
+        "rewrite the bucket's one notification document."
+    )
+    source_url = _SOURCE
+    tags = ["resources", "custom", "gapfill", "s3"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        resources = cfn.template.get("Resources")
+        if not isinstance(resources, Mapping):
+            return []
+        by_bucket: dict[str, list[str]] = {}
+        for name, resource_type, resource in _custom_resources(cfn.template):
+            properties = resource.get("Properties")
+            bucket = properties.get("BucketName") if isinstance(properties, Mapping) else None
+            if resource_type == NOTIFICATION_TYPE and bucket is not None:
+                by_bucket.setdefault(json.dumps(bucket, sort_keys=True), []).append(name)
+        graph = {str(name): _dependencies(resource) for name, resource in resources.items()}
+        matches: list[RuleMatch] = []
+        for names in by_bucket.values():
+            for index, later in enumerate(names):
+                for earlier in names[:index]:
+                    if not (_reaches(graph, later, earlier) or _reaches(graph, earlier, later)):
+                        matches.append(_unordered(later, earlier))
+        return matches
+
+
+def _unordered(later: str, earlier: str) -> RuleMatch:
+    return RuleMatch(
+        ["Resources", later, "Properties", "BucketName"],
+        f"{later}: {NOTIFICATION_TYPE} on the same bucket as {earlier}, and neither depends on the "
+        f"other; add DependsOn: {earlier} so that CloudFormation does not run both at once",
+    )
+
+
+def _dependencies(resource: Any) -> set[str]:
+    """Logical ids a resource waits for: DependsOn, Ref, Fn::GetAtt and Fn::Sub references."""
+    if not isinstance(resource, Mapping):
+        return set()
+    depends = resource.get("DependsOn", [])
+    found = {depends} if isinstance(depends, str) else {str(d) for d in depends if isinstance(d, str)}
+    return found | set(_references(resource.get("Properties")))
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Fn::GetAtt":
+                target = get_att_target(value)
+                if target:
+                    yield target[0]
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) and value else value
+                if isinstance(text, str):
+                    yield from (ref.partition(".")[0] for ref in sub_references(text))
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+def _reaches(graph: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    """True when ``start`` waits for ``goal``, directly or through other resources."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        for nxt in graph.get(current, set()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False

@@ -1,11 +1,16 @@
 """``gapfill deploy --local``: the project's real templates, played locally.
 
 The embedded emulator starts on loopback; the prerequisites a contact centre already has are
-created in it; the ``Custom::`` resources of the nested stacks of ``templates/main.yaml`` are
+created in it; the ``Custom::`` resources of a template (the nested stacks of a root template
+such as ``templates/main.yaml``, or a flat template such as ``templates/qr-upload.yaml``) are
 created through CloudFormation's side of the protocol, in dependency order, with their
-properties as written and the intrinsic functions they use resolved. ``--rehearse`` then plays
-a stack update (one change in place, one that forces a replacement, the old resource deleted
-afterwards as CloudFormation does) and a stack deletion in reverse order.
+properties as written and the intrinsic functions they use resolved. Without ``--template``
+the job plays every application: the contact centre (``main.yaml``) and the QR upload stack.
+Parameters are checked as CloudFormation checks them (AllowedValues, AllowedPattern, lengths,
+ranges). ``--rehearse`` then plays a stack update (one change in place, one that forces a
+replacement, the old resource deleted afterwards as CloudFormation does; what a stack does not
+offer is skipped and said so) and a stack deletion in reverse order, with the stack's status
+recorded in the emulator as CloudFormation reports it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gapfill.emulator.server import EMULATOR_ACCOUNT_ID, Emulator
-from gapfill.local import intrinsics, standins
+from gapfill.local import intrinsics, stacks, standins
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
 from gapfill.local.template import load
 
@@ -31,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 REGION = "us-east-1"
 SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
+#: What the job plays without --template: (template, its local parameter file in seed/).
+APPLICATIONS = (("main.yaml", "local-parameters.json"), ("qr-upload.yaml", "qr-upload-local-parameters.json"))
 
 
 class LocalDeployError(RuntimeError):
@@ -94,7 +102,7 @@ class LocalDeployment:
         from gapfill.local.protocol import LocalCloudFormation
 
         self.root_template = root_template
-        self.root = load(root_template)
+        self.root = load_template(root_template)
         self.root_parameters = _with_defaults(self.root, parameters)
         self.progress = progress
         self.stack_name = stack_name
@@ -103,6 +111,8 @@ class LocalDeployment:
         self.rows: list[Row] = []
         self.created: list[CustomResource] = []
         self.exports: dict[str, Any] = {}
+        #: What the rehearsal could not play for this stack, said in the summary.
+        self.skipped: list[str] = []
 
     # -- scopes -------------------------------------------------------------------------------------
     def _pseudo(self, stack_name: str) -> dict[str, Any]:
@@ -140,6 +150,7 @@ class LocalDeployment:
             refs=ref,
             attribute=attribute,
             imports=self._imports,
+            mappings=stack.template.get("Mappings", {}),
         )
         return scope
 
@@ -182,6 +193,9 @@ class LocalDeployment:
         except (LocalDeployError, UnsupportedIntrinsicError, KeyError):
             props = {}
         made = standins.make(stack.name, logical_id, resource["Type"], props)
+        if resource["Type"] == "AWS::S3::Bucket" and made.made_in_emulator:
+            # As CloudFormation tags the buckets a stack creates (Custom::S3BucketEmptier checks it).
+            stacks.tag_bucket(made.ref, self.cfn.stack_id, logical_id)
         stack.standins[logical_id] = made
         return made
 
@@ -207,6 +221,24 @@ class LocalDeployment:
 
     # -- phases -------------------------------------------------------------------------------------
     def deploy(self) -> None:
+        stacks.record(self.cfn.stack_id, "CREATE_IN_PROGRESS")
+        if not any(
+            r.get("Type") == "AWS::CloudFormation::Stack" for r in self.root.get("Resources", {}).values()
+        ):
+            # A flat template: the root is the only stack.
+            stack = Stack(
+                name=self.root_template.stem,
+                path=self.root_template,
+                template=self.root,
+                parameters=self.root_parameters,
+            )
+            self.stacks[stack.name] = stack
+            self._deploy_stack(stack)
+        else:
+            self._deploy_nested()
+        stacks.record(self.cfn.stack_id, "CREATE_COMPLETE" if not self.failed else "CREATE_FAILED")
+
+    def _deploy_nested(self) -> None:
         root_scope = Scope(
             parameters=self.root_parameters,
             pseudo=self._pseudo(self.stack_name),
@@ -227,7 +259,7 @@ class LocalDeployment:
             path = (self.root_template.parent / url).resolve()
             if not path.is_file():
                 raise LocalDeployError(f"nested stack {name}: TemplateURL '{url}' is not a local file")
-            template = load(path)
+            template = load_template(path)
             passed = intrinsics.resolve(props.get("Parameters", {}), root_scope)
             stack = Stack(
                 name=name, path=path, template=template, parameters=_with_defaults(template, passed)
@@ -316,10 +348,22 @@ class LocalDeployment:
     # -- rehearsal ----------------------------------------------------------------------------------
     def rehearse_update(self) -> None:
         """One in-place change and one replacement, as a stack update would send them."""
-        self.progress("== rehearsal: stack update")
+        self.progress(f"== rehearsal: stack update ({self.root_template.name})")
+        stacks.record(self.cfn.stack_id, "UPDATE_IN_PROGRESS")
+        self._rehearse_in_place()
+        self._rehearse_replacement()
+        stacks.record(self.cfn.stack_id, "UPDATE_COMPLETE")
+
+    def _skip(self, what: str) -> None:
+        note = f"{self.root_template.name}: {what}; skipped"
+        self.skipped.append(note)
+        self.progress(f"   [--] {note}")
+
+    def _rehearse_in_place(self) -> None:
         in_place = _pick_in_place(self.created)
         if in_place is None:
-            raise LocalDeployError("no resource offers an in-place change to rehearse")
+            self._skip("no resource offers an in-place change to rehearse")
+            return
         custom, new_props, what = in_place
         answer = self._send(
             "UPDATE",
@@ -336,9 +380,12 @@ class LocalDeployment:
                 self.rows[-1].status = "FAILED"
                 self.rows[-1].reason = "in-place update changed the physical id"
             custom.properties, custom.data = new_props, answer.data
+
+    def _rehearse_replacement(self) -> None:
         replacing = _pick_replacement(self.created)
         if replacing is None:
-            raise LocalDeployError("no resource offers a replacement to rehearse")
+            self._skip("no resource offers a replacement to rehearse")
+            return
         custom, new_props, what = replacing
         old = copy.deepcopy(custom)
         answer = self._send(
@@ -352,6 +399,7 @@ class LocalDeployment:
             self.progress(f"         replacement: {what}; new physical id {answer.physical_id}")
             custom.properties, custom.physical_id, custom.data = new_props, answer.physical_id, answer.data
             # UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: CloudFormation deletes the old resource.
+            stacks.record(self.cfn.stack_id, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             self._send(
                 "CLEANUP",
                 old,
@@ -361,7 +409,8 @@ class LocalDeployment:
             )
 
     def delete_all(self) -> None:
-        self.progress("== rehearsal: stack deletion (reverse order)")
+        self.progress(f"== rehearsal: stack deletion (reverse order, {self.root_template.name})")
+        stacks.record(self.cfn.stack_id, "DELETE_IN_PROGRESS")
         for custom in reversed(self.created):
             self._send(
                 "DELETE",
@@ -370,6 +419,7 @@ class LocalDeployment:
                     c.resource_type, c.physical_id, c.properties, logical_id=c.logical_id
                 ),
             )
+        stacks.record(self.cfn.stack_id, "DELETE_COMPLETE")
 
     # -- results ------------------------------------------------------------------------------------
     @property
@@ -377,28 +427,84 @@ class LocalDeployment:
         return [row for row in self.rows if row.status != "SUCCESS"]
 
     def table(self) -> str:
-        headers = ("stack", "resource", "type", "operation", "status", "physical id", "time")
-        body = [
-            (
-                r.stack,
-                r.logical_id,
-                r.resource_type,
-                r.operation,
-                r.status,
-                _clip(r.physical_id, 56),
-                f"{r.seconds:.2f}s",
-            )
-            for r in self.rows
-        ]
-        widths = [
-            max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(headers)
-        ]
-        line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-        rows = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
-        return "\n".join([line, "  ".join("-" * w for w in widths), *rows])
+        return render_table(self.rows)
 
     def close(self) -> None:
         self.cfn.close()
+
+
+def render_table(rows: list[Row]) -> str:
+    """The final table: one line per operation, of every stack played."""
+    headers = ("stack", "resource", "type", "operation", "status", "physical id", "time")
+    body = [
+        (
+            r.stack,
+            r.logical_id,
+            r.resource_type,
+            r.operation,
+            r.status,
+            _clip(r.physical_id, 56),
+            f"{r.seconds:.2f}s",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+    return "\n".join([line, "  ".join("-" * w for w in widths), *lines])
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """The template, or a one-line error naming the file and line for bad YAML or JSON."""
+    import yaml
+
+    try:
+        return load(path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise LocalDeployError(f"{path.name}: {where}: {problem}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LocalDeployError(f"{path.name}: {first}") from None
+    except OSError as exc:
+        raise LocalDeployError(f"{path}: {exc.strerror or exc}") from None
+
+
+def check_parameter(name: str, spec: dict[str, Any], value: Any) -> None:
+    """CloudFormation's own parameter checks, with its kind of message naming the parameter."""
+    if isinstance(value, list):
+        return
+    text = str(value)
+    allowed = spec.get("AllowedValues")
+    if allowed is not None and text not in [str(a) for a in allowed]:
+        raise LocalDeployError(
+            f"parameter '{name}' must be one of {', '.join(str(a) for a in allowed)} (got '{text}')"
+        )
+    pattern = spec.get("AllowedPattern")
+    if pattern is not None and re.fullmatch(str(pattern), text) is None:
+        hint = spec.get("ConstraintDescription") or f"must match pattern {pattern}"
+        raise LocalDeployError(f"parameter '{name}' {hint} (got '{text}')")
+    for key, ok, what in (
+        ("MinLength", lambda n: len(text) >= n, "at least {} characters"),
+        ("MaxLength", lambda n: len(text) <= n, "at most {} characters"),
+    ):
+        if key in spec and not ok(int(spec[key])):
+            raise LocalDeployError(f"parameter '{name}' must have {what.format(spec[key])} (got '{text}')")
+    if spec.get("Type") == "Number":
+        _check_number(name, spec, text)
+
+
+def _check_number(name: str, spec: dict[str, Any], text: str) -> None:
+    try:
+        number = float(text)
+    except ValueError:
+        raise LocalDeployError(f"parameter '{name}' must be a number (got '{text}')") from None
+    if "MinValue" in spec and number < float(spec["MinValue"]):
+        raise LocalDeployError(f"parameter '{name}' must be at least {spec['MinValue']} (got '{text}')")
+    if "MaxValue" in spec and number > float(spec["MaxValue"]):
+        raise LocalDeployError(f"parameter '{name}' must be at most {spec['MaxValue']} (got '{text}')")
 
 
 def _clip(text: str, width: int) -> str:
@@ -414,6 +520,7 @@ def _with_defaults(template: dict[str, Any], given: dict[str, Any]) -> dict[str,
             value = spec["Default"]
         else:
             raise LocalDeployError(f"parameter '{name}' has no value and no default")
+        check_parameter(name, spec, value)
         if str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList":
             value = (
                 value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
@@ -459,6 +566,11 @@ def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[
             props = copy.deepcopy(custom.properties)
             props["Description"] = f"{props['Description']} (rehearsed update)".strip()
             return custom, props, f"{custom.logical_id}.Description changed"
+    for custom in created:
+        if custom.resource_type == "Custom::S3Objects":
+            props = copy.deepcopy(custom.properties)
+            props["CacheControl"] = "no-cache, must-revalidate"
+            return custom, props, f"{custom.logical_id}.CacheControl changed"
     for custom in created:
         schema = load_schema(custom.resource_type)
         if "Tags" in schema.document.get("properties", {}) and "Tags" not in schema.create_only:
@@ -530,6 +642,20 @@ def write_pages(deployment: LocalDeployment, output: Path) -> list[Path]:
     return written
 
 
+def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    """(template, parameter file) pairs to play: the one asked for, or every application."""
+    template = getattr(args, "template", None)
+    given = getattr(args, "parameters", None)
+    if template is None:
+        return [
+            (ROOT / "templates" / name, Path(given) if given and name == "main.yaml" else SEED_DIR / params)
+            for name, params in APPLICATIONS
+        ]
+    path = Path(template)
+    defaults = dict(APPLICATIONS)
+    return [(path, Path(given) if given else SEED_DIR / defaults.get(path.name, "local-parameters.json"))]
+
+
 def main(args: argparse.Namespace) -> int:
     """Entry point of ``gapfill deploy --local``."""
     from gapfill.emulator import start_emulator
@@ -538,76 +664,106 @@ def main(args: argparse.Namespace) -> int:
     saved_level = logger.log_level
     if "GAPFILL_LOG_LEVEL" not in os.environ:
         logger.setLevel("WARNING")  # the progress lines and the table tell the story; logs on request
-    root = Path(getattr(args, "template", None) or ROOT / "templates" / "main.yaml")
-    params_path = Path(getattr(args, "parameters", None) or SEED_DIR / "local-parameters.json")
     output = Path(getattr(args, "output", None) or ".gapfill/local")
-    parameters = _parameters_file(params_path) if params_path.is_file() else {}
     os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.2")
     os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "1")
     try:
         with start_emulator() as emulator, emulator.applied():
-            return _run(args, emulator, root, params_path, output, parameters)
+            return _run(args, emulator, plays(args), output)
     finally:
         logger.setLevel(saved_level)
 
 
-def _run(
-    args: argparse.Namespace,
-    emulator: Emulator,
-    root: Path,
-    params_path: Path,
-    output: Path,
-    parameters: dict[str, Any],
-) -> int:
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _deploy_one(template: Path, params_path: Path, output: Path) -> tuple[LocalDeployment, list[Path]]:
+    """Deploy one template; a LocalDeployError is reported in one line by the caller."""
+    print(
+        f"\n== template {_relative(template)}, parameters "
+        f"{params_path.name if params_path.is_file() else '(defaults)'}",
+        flush=True,
+    )
+    parameters = _parameters_file(params_path) if params_path.is_file() else {}
+    stack_name = "gapfill-local" if template.name == "main.yaml" else f"gapfill-local-{template.stem}"
+    deployment = LocalDeployment(template, parameters, stack_name=stack_name)
+    try:
+        seed(deployment.root_parameters)
+        deployment.deploy()
+    except BaseException:
+        deployment.close()
+        raise
+    return deployment, write_pages(deployment, output)
+
+
+def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, Path]], output: Path) -> int:
     print(
         f"embedded AWS emulator on {emulator.endpoint} (moto server + gapfill's Connect extension)",
         flush=True,
     )
-    print(
-        f"root template {root.relative_to(ROOT) if root.is_relative_to(ROOT) else root}, "
-        f"parameters {params_path.name if params_path.is_file() else '(defaults)'}",
-        flush=True,
-    )
-    deployment: LocalDeployment | None = None
+    deployments: list[LocalDeployment] = []
+    pages: list[Path] = []
+    errors: list[str] = []
     started = time.time()
     try:
-        deployment = LocalDeployment(root, parameters)
-        seed(deployment.root_parameters)
-        deployment.deploy()
-        pages = write_pages(deployment, output)
+        for template, params_path in played:
+            try:
+                deployment, written = _deploy_one(template, params_path, output)
+            except (LocalDeployError, UnsupportedIntrinsicError, standins.StandInError) as exc:
+                errors.append(f"gapfill deploy --local: {exc}")
+                print(errors[-1], file=sys.stderr, flush=True)
+                continue
+            deployments.append(deployment)
+            pages += written
         if getattr(args, "keep", False):
-            print(
-                f"\nemulator keeps serving on {emulator.endpoint}; inspect with e.g.\n"
-                f"  AWS_ENDPOINT_URL={emulator.endpoint} AWS_ACCESS_KEY_ID=testing "
-                f"AWS_SECRET_ACCESS_KEY=testing "
-                f"aws s3 ls --region {REGION}\nCtrl-C to continue",
-                flush=True,
-            )
-            from gapfill.local.serve import wait_until_interrupted
-
-            wait_until_interrupted()
-            print("", flush=True)
-        if getattr(args, "rehearse", False) and not deployment.failed:
-            deployment.rehearse_update()
-            deployment.delete_all()
-        print("\n" + deployment.table(), flush=True)
-        for page in pages:
-            print(
-                f"\ngenerated page written to {page} — open it with: xdg-open {page} (or any browser)",
-                flush=True,
-            )
-        failed = deployment.failed
-        total = len(deployment.rows)
-        print(
-            f"\n{total - len(failed)}/{total} operations succeeded in {time.time() - started:.1f}s",
-            flush=True,
-        )
-        return 1 if failed or not total else 0
-    except (LocalDeployError, UnsupportedIntrinsicError, standins.StandInError) as exc:
-        print(f"gapfill deploy --local: {exc}", file=sys.stderr, flush=True)
-        if deployment is not None and deployment.rows:
-            print("\n" + deployment.table(), flush=True)
-        return 2
+            _keep_serving(emulator)
+        for deployment in deployments:
+            if getattr(args, "rehearse", False) and not deployment.failed:
+                try:
+                    deployment.rehearse_update()
+                    deployment.delete_all()
+                except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+                    errors.append(f"gapfill deploy --local: {exc}")
+                    print(errors[-1], file=sys.stderr, flush=True)
+        return _summary(deployments, pages, errors, started)
     finally:
-        if deployment is not None:
+        for deployment in deployments:
             deployment.close()
+
+
+def _keep_serving(emulator: Emulator) -> None:
+    print(
+        f"\nemulator keeps serving on {emulator.endpoint}; inspect with e.g.\n"
+        f"  AWS_ENDPOINT_URL={emulator.endpoint} AWS_ACCESS_KEY_ID=testing "
+        f"AWS_SECRET_ACCESS_KEY=testing "
+        f"aws s3 ls --region {REGION}\nCtrl-C to continue",
+        flush=True,
+    )
+    from gapfill.local.serve import wait_until_interrupted
+
+    wait_until_interrupted()
+    print("", flush=True)
+
+
+def _summary(deployments: list[LocalDeployment], pages: list[Path], errors: list[str], started: float) -> int:
+    rows = [row for deployment in deployments for row in deployment.rows]
+    if rows:
+        print("\n" + render_table(rows), flush=True)
+    for page in pages:
+        print(
+            f"\ngenerated page written to {page} — open it with: xdg-open {page} (or any browser)", flush=True
+        )
+    for deployment in deployments:
+        for note in deployment.skipped:
+            print(f"rehearsal: {note}", flush=True)
+    failed = [row for row in rows if row.status != "SUCCESS"]
+    names = ", ".join(d.root_template.name for d in deployments) or "nothing"
+    seconds = time.time() - started
+    print(
+        f"\n{len(rows) - len(failed)}/{len(rows)} operations succeeded ({names}) in {seconds:.1f}s",
+        flush=True,
+    )
+    if errors:
+        return 2
+    return 1 if failed or not rows else 0

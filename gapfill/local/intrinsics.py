@@ -21,6 +21,7 @@ SUPPORTED = (
     "Fn::Split",
     "Fn::If",
     "Fn::ImportValue",
+    "Fn::FindInMap",
     "Fn::Equals",
     "Fn::Not",
     "Fn::And",
@@ -48,6 +49,8 @@ class Scope:
     attribute: Callable[[str, str], Any]
     #: export name -> value (Fn::ImportValue)
     imports: Callable[[str], Any]
+    #: the template's Mappings (Fn::FindInMap)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
     _condition_cache: dict[str, bool] = field(default_factory=dict)
 
     def condition(self, name: str) -> bool:
@@ -149,6 +152,14 @@ def _import(arg: Any, scope: Scope) -> Any:
     return scope.imports(str(resolve(arg, scope)))
 
 
+def _find_in_map(arg: Any, scope: Scope) -> Any:
+    name, top, second = (resolve(part, scope) for part in arg[:3])
+    try:
+        return scope.mappings[str(name)][str(top)][str(second)]
+    except KeyError:
+        raise UnsupportedIntrinsicError(f"Fn::FindInMap: no {name}/{top}/{second} in Mappings") from None
+
+
 def _equals(arg: Any, scope: Scope) -> Any:
     left, right = resolve(arg[0], scope), resolve(arg[1], scope)
     return str(left) == str(right)
@@ -179,6 +190,7 @@ _FUNCTIONS: dict[str, Callable[[Any, Scope], Any]] = {
     "Fn::Split": _split,
     "Fn::If": _if,
     "Fn::ImportValue": _import,
+    "Fn::FindInMap": _find_in_map,
     "Fn::Equals": _equals,
     "Fn::Not": _not,
     "Fn::And": _and,

@@ -67,6 +67,18 @@ def _function_zip() -> bytes:
     return buffer.getvalue()
 
 
+def _s3_may(action: str, arn: str) -> str:
+    """The resource policy an account gives a notification destination: S3 validates it."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": action,
+        "Resource": arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": EMULATOR_ACCOUNT_ID}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 def ensure_bucket(name: str) -> str | None:
     s3 = _client("s3")
     try:
@@ -84,11 +96,16 @@ def ensure_arn(arn: str) -> str | None:
         return None
     service, rest = match["service"], match["rest"]
     if service == "sqs":
-        _client("sqs").create_queue(QueueName=rest)
-        return f"queue {rest}"
+        url = _client("sqs").create_queue(QueueName=rest)["QueueUrl"]
+        policy = _s3_may("sqs:SendMessage", arn)
+        _client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        return f"queue {rest} (S3 may send to it)"
     if service == "sns":
         _client("sns").create_topic(Name=rest)
-        return f"topic {rest}"
+        _client("sns").set_topic_attributes(
+            TopicArn=arn, AttributeName="Policy", AttributeValue=_s3_may("sns:Publish", arn)
+        )
+        return f"topic {rest} (S3 may publish to it)"
     if service == "lambda" and rest.startswith("function:"):
         name = rest.split(":")[1]
         lam = _client("lambda")
@@ -103,7 +120,14 @@ def ensure_arn(arn: str) -> str | None:
                 Handler="index.handler",
                 Code={"ZipFile": _function_zip()},
             )
-            return f"function {name}"
+            lam.add_permission(
+                FunctionName=name,
+                StatementId="gapfill-local-s3",
+                Action="lambda:InvokeFunction",
+                Principal="s3.amazonaws.com",
+                SourceAccount=EMULATOR_ACCOUNT_ID,
+            )
+            return f"function {name} (S3 may invoke it)"
     if service == "kinesis" and rest.startswith("stream/"):
         name = rest.split("/", 1)[1]
         kinesis = _client("kinesis")

@@ -9,6 +9,7 @@ one, so that the provider finds something real; otherwise it gives a clearly syn
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,37 @@ def _function(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
             **({"Environment": environment} if environment else {}),
         )["FunctionArn"]
     return StandIn(name, {"Arn": arn}, True)
+
+
+def _permission(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """The function's resource policy statement, really added: S3 validates it on every
+    notification PUT, so a notification ordered before its permission fails here as on AWS."""
+    sid = f"{logical_id}-{_suffix(stack, logical_id)}"
+    extra = {key: str(props[key]) for key in ("SourceArn", "SourceAccount") if props.get(key)}
+    boto3.client("lambda").add_permission(
+        FunctionName=str(props.get("FunctionName", "")),
+        StatementId=sid,
+        Action=str(props.get("Action", "lambda:InvokeFunction")),
+        Principal=str(props.get("Principal", "")),
+        **extra,
+    )
+    return StandIn(sid, {}, True)
+
+
+def _queue_policy(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    policy = json.dumps(props.get("PolicyDocument", {}))
+    sqs = boto3.client("sqs")
+    for url in props.get("Queues", []):
+        sqs.set_queue_attributes(QueueUrl=str(url), Attributes={"Policy": policy})
+    return StandIn(f"{logical_id}-{_suffix(stack, logical_id)}", {}, True)
+
+
+def _topic_policy(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    policy = json.dumps(props.get("PolicyDocument", {}))
+    sns = boto3.client("sns")
+    for arn in props.get("Topics", []):
+        sns.set_topic_attributes(TopicArn=str(arn), AttributeName="Policy", AttributeValue=policy)
+    return StandIn(f"{logical_id}-{_suffix(stack, logical_id)}", {}, True)
 
 
 def _kinesis(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
@@ -181,11 +213,17 @@ def _connect_routing_profile(stack: str, logical_id: str, props: dict[str, Any])
 
 
 def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
-    """A real (emulated) distribution, so invalidations the page provider makes succeed."""
-    created = boto3.client("cloudfront").create_distribution(
+    """A real (emulated) distribution, so invalidations the page provider makes succeed; the
+    same stack played again in one emulator finds the one it made before."""
+    cloudfront = boto3.client("cloudfront")
+    comment = f"local stand-in for {stack}/{logical_id}"
+    for item in cloudfront.list_distributions().get("DistributionList", {}).get("Items", []):
+        if item.get("Comment") == comment:
+            return StandIn(item["Id"], {"DomainName": item["DomainName"], "Id": item["Id"]}, True)
+    created = cloudfront.create_distribution(
         DistributionConfig={
             "CallerReference": f"{stack}/{logical_id}",
-            "Comment": f"local stand-in for {stack}/{logical_id}",
+            "Comment": comment,
             "Enabled": True,
             "Origins": {
                 "Quantity": 1,
@@ -208,12 +246,29 @@ def _distribution(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn
     return StandIn(created["Id"], {"DomainName": created["DomainName"], "Id": created["Id"]}, True)
 
 
+def _api_v2(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """An (emulated) HTTP or WebSocket API, so ApiEndpoint is the address its stage would have."""
+    protocol = str(props.get("ProtocolType") or "HTTP")
+    extra = (
+        {"RouteSelectionExpression": str(props["RouteSelectionExpression"])}
+        if protocol == "WEBSOCKET"
+        else {}
+    )
+    created = boto3.client("apigatewayv2").create_api(
+        Name=_name(stack, logical_id, props, "Name", 128), ProtocolType=protocol, **extra
+    )
+    return StandIn(created["ApiId"], {"ApiEndpoint": created["ApiEndpoint"], "ApiId": created["ApiId"]}, True)
+
+
 MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
     "AWS::SNS::Topic": _topic,
     "AWS::Lambda::Function": _function,
     "AWS::Serverless::Function": _function,
+    "AWS::Lambda::Permission": _permission,
+    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::SNS::TopicPolicy": _topic_policy,
     "AWS::Kinesis::Stream": _kinesis,
     "AWS::KinesisFirehose::DeliveryStream": _firehose,
     "AWS::IAM::Role": _role,
@@ -222,6 +277,7 @@ MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::Connect::Queue": _connect_queue,
     "AWS::Connect::RoutingProfile": _connect_routing_profile,
     "AWS::CloudFront::Distribution": _distribution,
+    "AWS::ApiGatewayV2::Api": _api_v2,
 }
 
 

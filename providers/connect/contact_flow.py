@@ -6,28 +6,31 @@ problem it lists. Updates change content (``update_contact_flow_content``, skipp
 Connect already holds the same flow) and metadata in place; Type or instance replace the
 flow. ``create_contact_flow`` has no ClientToken, so a flow is tagged with the request's
 token: a repeated request finds its own flow by name and adopts it instead of failing on
-the duplicate name.
+the duplicate name. ``AdoptExisting`` takes over a flow that exists already (an instance's
+default flows) and gives it back as it was on Delete (:mod:`providers.connect.flow_adoption`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import arns, flow_content, placeholders
+from providers.connect import arns, flow_adoption, flow_content, lex_bots, placeholders
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 
 SAVED_SUFFIX = ":$SAVED"
 #: Top-level keys of flow content sent exactly as given: Metadata is free-form in the Flow
 #: language, and exports keep the exporting instance's ARNs, names and other tools' text there.
 FREE_FORM = ("Metadata",)
-#: Placeholder kind -> (list operation, summary list key, extra list arguments)
-CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}),
-    "Flow": ("list_contact_flows", "ContactFlowSummaryList", {}),
-    "Prompt": ("list_prompts", "PromptSummaryList", {}),
-    "Hours": ("list_hours_of_operations", "HoursOfOperationSummaryList", {}),
+#: Placeholder kind -> (list operation, summary list key, extra list arguments, name field)
+CATALOGS: dict[str, tuple[str, str, dict[str, Any], str]] = {
+    "Queue": ("list_queues", "QueueSummaryList", {"QueueTypes": ["STANDARD"]}, "Name"),
+    "Flow": ("list_contact_flows", "ContactFlowSummaryList", {}, "Name"),
+    "Prompt": ("list_prompts", "PromptSummaryList", {}, "Name"),
+    "Hours": ("list_hours_of_operations", "HoursOfOperationSummaryList", {}, "Name"),
+    "Module": ("list_contact_flow_modules", "ContactFlowModulesSummaryList", {}, "Name"),
+    "Agent": ("list_users", "UserSummaryList", {}, "Username"),
 }
 
 
@@ -68,11 +71,13 @@ class ConnectContactFlow(Provider):
             for page in connect.get_paginator("list_lambda_functions").paginate(InstanceId=self.instance_id):
                 found.update({arn: arn for arn in page.get("LambdaFunctions", [])})
             return found
-        operation, key, extra = CATALOGS[kind]
+        if kind == "LexBot":
+            return lex_bots.catalog(connect, self.client("lexv2-models"), str(self.properties["InstanceArn"]))
+        operation, key, extra, field = CATALOGS[kind]
         names: dict[str, str] = {}
         for page in connect.get_paginator(operation).paginate(InstanceId=self.instance_id, **extra):
             for item in page.get(key, []):
-                names.setdefault(str(item["Name"]), str(item["Arn"]))
+                names.setdefault(str(item[field]), str(item["Arn"]))
         return names
 
     def rendered_content(self) -> str:
@@ -86,7 +91,27 @@ class ConnectContactFlow(Provider):
         except placeholders.PlaceholderError as exc:
             where = "ContentS3" if self.properties.get("ContentS3") else "Content"
             raise ProviderError(f"{where}: " + "; ".join(exc.problems)) from None
+        self._lex_aliases = sorted({v for k, v in values.items() if k.kind == "LexBot"})
         return flow_content.render(placeholders.substitute(document, values, skip=FREE_FORM))
+
+    def _associate_bots(self) -> None:
+        """The Lex V2 bot aliases the content names must be associated with the instance; with
+        AssociateLexBots they are associated if they are not (never disassociated: see
+        :mod:`providers.connect.lex_bots`)."""
+        aliases = getattr(self, "_lex_aliases", [])
+        if not aliases:
+            return
+        try:
+            made_now = lex_bots.ensure_associated(
+                self.client("connect"),
+                self.instance_id,
+                aliases,
+                bool(self.properties.get("AssociateLexBots")),
+            )
+        except RuntimeError as exc:
+            raise ProviderError(f"Content: {exc}") from None
+        if made_now:
+            self.log.info("associated Lex V2 bot aliases", extra={"phase": "bots", "aliases": made_now})
 
     def _invalid(self, exc: Exception, operation: str) -> ProviderError:
         problems = getattr(exc, "response", {}).get("problems") or []
@@ -97,7 +122,10 @@ class ConnectContactFlow(Provider):
     def create(self) -> Result:
         props = self.properties
         content = self.rendered_content()
+        self._associate_bots()
         token = self.client_token("contact-flow")
+        if props.get("AdoptExisting"):
+            return self._adopt_existing(content, token)
         tags = {**arns.tag_map(props.get("Tags")), arns.CREATE_TOKEN_TAG: token}
         request: dict[str, Any] = {
             "InstanceId": self.instance_id,
@@ -149,6 +177,37 @@ class ConnectContactFlow(Provider):
             f"Name: a contact flow named '{name}' already exists in instance {self.instance_id}{hint}"
         )
 
+    def _adopt_existing(self, content: str, token: str) -> Result:
+        """Record the existing flow's content, then make it the template's."""
+        props = self.properties
+        connect = self.client("connect")
+        arn = flow_adoption.adopt(connect, self.instance_id, props["Name"], props["Type"], token)
+        flow_id = (arns.flow_ids(arn) or ("", ""))[1]
+        with made(arn):  # adopted: a failure here must still get the found content restored
+            publish = props.get("Status", "PUBLISHED") == "PUBLISHED"
+            try:
+                connect.update_contact_flow_content(
+                    InstanceId=self.instance_id,
+                    ContactFlowId=flow_id if publish else flow_id + SAVED_SUFFIX,
+                    Content=content,
+                )
+            except Exception as exc:
+                if error_code(exc) == "InvalidContactFlowException":
+                    raise self._invalid(exc, "UpdateContactFlowContent") from None
+                raise
+            metadata: dict[str, Any] = {}
+            if props.get("Description"):
+                metadata["Description"] = props["Description"]
+            if props.get("State") == "ARCHIVED":
+                metadata["ContactFlowState"] = "ARCHIVED"
+            if metadata:
+                connect.update_contact_flow_metadata(
+                    InstanceId=self.instance_id, ContactFlowId=flow_id, **metadata
+                )
+            if props.get("Tags"):
+                connect.tag_resource(resourceArn=arn, tags=arns.tag_map(props.get("Tags")))
+        return self._result(arn)
+
     @staticmethod
     def _result(arn: str) -> Result:
         flow = arns.flow_ids(arn)
@@ -164,9 +223,12 @@ class ConnectContactFlow(Provider):
         props, old = self.properties, self.old_properties
         connect = self.client("connect")
         content = self.rendered_content()
+        self._associate_bots()
 
         metadata: dict[str, Any] = {}
         if props["Name"] != old.get("Name"):
+            if props.get("AdoptExisting"):
+                raise ProviderError("Name: an adopted flow keeps its name (AdoptExisting finds it by name)")
             metadata["Name"] = props["Name"]
         if props.get("Description", "") != old.get("Description", ""):
             metadata["Description"] = props.get("Description", "")
@@ -210,6 +272,46 @@ class ConnectContactFlow(Provider):
                 raise
             return None
 
+    # -- read -----------------------------------------------------------------------------
+    #: Deploy-time inputs that Connect does not keep, so read cannot return them: the content
+    #: is read back resolved (placeholders and Substitutions applied), wherever it came from.
+    NOT_READ = ("Substitutions", "ContentS3")
+
+    def read(self) -> ReadResult | None:
+        """The flow as Connect holds it: the content the template's Status governs (the draft
+        for SAVED), name, type, description, state, the template's tags (gapfill's own tag
+        keys left out) and AdoptExisting while the flow is adopted."""
+        arn = str(self.physical_id or "")
+        flow = arns.flow_ids(arn)
+        if flow is None:
+            return None
+        connect = self.client("connect")
+        try:
+            live = connect.describe_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1] + SAVED_SUFFIX)
+            tags = connect.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        described = live["ContactFlow"]
+        props: dict[str, Any] = {
+            "InstanceArn": arn.split("/contact-flow/", 1)[0],
+            "Name": described["Name"],
+            "Type": described["Type"],
+            "Content": flow_content.normalise(described.get("Content", "{}")),
+            "State": described.get("State", "ACTIVE"),
+            "Status": described.get("Status", "PUBLISHED"),
+        }
+        if described.get("Description"):
+            props["Description"] = described["Description"]
+        user_tags = sorted((k, v) for k, v in tags.items() if not str(k).startswith("gapfill:"))
+        if user_tags:
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in user_tags]
+        if tags.get(flow_adoption.ADOPTED_TAG, flow_adoption.RELEASED) != flow_adoption.RELEASED:
+            props["AdoptExisting"] = True
+        result = self._result(arn)
+        return ReadResult({**props, **result.data}, result.data)
+
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:
         flow = arns.flow_ids(str(self.physical_id))
@@ -218,8 +320,15 @@ class ConnectContactFlow(Provider):
                 "physical id is not a contact flow ARN; nothing to delete", extra={"phase": "delete"}
             )
             return
+        connect = self.client("connect")
         try:
-            self.client("connect").delete_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1])
+            adopted, version = flow_adoption.adoption(connect, str(self.physical_id))
+            if adopted:  # an adopted flow is given back, never deleted
+                if version is not None:
+                    flow_adoption.restore(connect, str(self.physical_id), version, self.log)
+                    self.log.info("adopted flow given back as found", extra={"phase": "delete"})
+                return
+            connect.delete_contact_flow(InstanceId=flow[0], ContactFlowId=flow[1])
         except Exception as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise

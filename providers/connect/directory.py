@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.connect import user_rules
+from providers.core.email_address import is_email
 from providers.core.ids import short_hash
 
 OWNER_TAG = "gapfill:directory"
@@ -32,8 +34,8 @@ PARTS = ("identity", "phone", "routing", "security", "hierarchy")
 #: Column -> what it holds; the documented CSV header (see docs/agent-directory-csv.md).
 COLUMNS: dict[str, str] = {
     "Username": "login name; required; the key rows are matched on",
-    "FirstName": "first name (up to 255 characters)",
-    "LastName": "last name (up to 300 characters)",
+    "FirstName": "first name (up to 255 characters; required for CONNECT_MANAGED and SAML)",
+    "LastName": "last name (up to 300 characters; required for CONNECT_MANAGED and SAML)",
     "Email": "email address",
     "SecondaryEmail": "secondary email address",
     "Mobile": "mobile number in E.164 format (+14155550100)",
@@ -47,9 +49,8 @@ COLUMNS: dict[str, str] = {
     "DirectoryUserId": "directory user id (EXISTING_DIRECTORY instances only)",
 }
 _BY_FOLDED = {re.sub(r"[\s_\-]", "", name).casefold(): name for name in COLUMNS}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_MANAGED_USERNAME = re.compile(r"^[a-zA-Z0-9_\-.@]{1,64}$")
+_SECONDS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: '²'.isdigit() is True, int('²') raises
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # fullmatch: ASCII digits, no trailing newline
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "": False}
 
 
@@ -239,14 +240,14 @@ def parse_csv(
         return ParseResult([], errors)
     if len(records) - 1 > MAX_ROWS:
         return ParseResult([], [RowError(header_line, f"more than {MAX_ROWS} agent rows")])
-    defaults = tuple(s for s in default_security_profiles if s)
+    ctx = RowContext(identity_type, default_routing_profile, tuple(s for s in default_security_profiles if s))
     seen: dict[str, int] = {}
     for line, record in records[1:]:
         if len(record) > len(columns):
             errors.append(RowError(line, f"{len(record)} fields, but the header has {len(columns)}"))
             continue
         values = {name: cell.strip() for name, cell in zip(columns, record, strict=False)}
-        row, problems = _row(line, values, default_routing_profile, defaults, identity_type)
+        row, problems = _row(line, values, ctx)
         if row is not None and row.key in seen:
             problems.append(f"Username '{row.username}' already appears on line {seen[row.key]}")
         if problems:
@@ -258,98 +259,130 @@ def parse_csv(
     return ParseResult(rows, errors)
 
 
-def _row(
-    line: int,
-    values: Mapping[str, str],
-    default_routing: str | None,
-    default_security: tuple[str, ...],
-    identity_type: str,
-) -> tuple[AgentRow | None, list[str]]:
-    problems: list[str] = []
-    username = values.get("Username", "")
-    if not username:
-        problems.append("Username is empty")
-    elif len(username) > 100:
-        problems.append("Username is longer than 100 characters")
-    elif identity_type == "CONNECT_MANAGED" and not _MANAGED_USERNAME.match(username):
-        problems.append(
-            f"Username '{username}' may only use letters, digits and _-.@ (at most 64) "
-            "in a CONNECT_MANAGED instance"
-        )
-    elif any(c.isspace() or ord(c) < 32 for c in username):
-        problems.append(f"Username '{username}' contains whitespace")
-    identity: dict[str, str] = {}
-    for name, limit in (("FirstName", 255), ("LastName", 300)):
-        value = values.get(name, "")
-        if len(value) > limit:
-            problems.append(f"{name} is longer than {limit} characters")
-        if value:
-            identity[name] = value
-    for name in ("Email", "SecondaryEmail"):
-        value = values.get(name, "")
-        if value and not _EMAIL.match(value):
-            problems.append(f"{name} '{value}' is not an email address")
-        if value:
-            identity[name] = value
-    mobile = values.get("Mobile", "")
-    if mobile and not _E164.match(mobile):
-        problems.append(f"Mobile '{mobile}' is not an E.164 number like +14155550100")
-    if mobile:
-        identity["Mobile"] = mobile
-    phone_type = (values.get("PhoneType") or "SOFT_PHONE").upper().replace("-", "_").replace(" ", "_")
-    if phone_type not in ("SOFT_PHONE", "DESK_PHONE"):
-        problems.append(f"PhoneType '{values.get('PhoneType')}' must be SOFT_PHONE or DESK_PHONE")
-    auto = values.get("AutoAccept", "").casefold()
-    if auto not in _BOOLEANS:
-        problems.append(f"AutoAccept '{values.get('AutoAccept')}' must be true or false")
-    acw_text = values.get("AfterContactWorkTimeLimit", "") or "0"
-    acw = int(acw_text) if acw_text.isdigit() else -1
-    if acw < 0:
-        problems.append(
-            f"AfterContactWorkTimeLimit '{acw_text}' must be a whole number of seconds, 0 or more"
-        )
-    desk = values.get("DeskPhoneNumber", "")
-    if desk and not _E164.match(desk):
-        problems.append(f"DeskPhoneNumber '{desk}' is not an E.164 number like +14155550100")
-    if phone_type == "DESK_PHONE" and not desk:
+@dataclass(frozen=True)
+class RowContext:
+    """What a row's rules depend on besides the row: the instance and the directory's defaults."""
+
+    identity_type: str
+    default_routing: str | None = None
+    default_security: tuple[str, ...] = ()
+
+
+#: One rule per column: the column's text (stripped, "" when absent) -> a problem or None.
+ColumnRule = Callable[[str, RowContext], "str | None"]
+
+
+def _at_most(name: str, limit: int) -> ColumnRule:
+    return lambda v, _c: f"{name} is longer than {limit} characters" if len(v) > limit else None
+
+
+def _email(name: str) -> ColumnRule:
+    return lambda v, _c: f"{name} '{v}' is not an email address" if v and not is_email(v) else None
+
+
+def _e164(name: str) -> ColumnRule:
+    return lambda v, _c: (
+        f"{name} '{v}' is not an E.164 number like +14155550100" if v and not _E164.fullmatch(v) else None
+    )
+
+
+def _phone_type(value: str) -> str:
+    return (value or "SOFT_PHONE").upper().replace("-", "_").replace(" ", "_")
+
+
+def _security(value: str, ctx: RowContext) -> tuple[str, ...]:
+    named = tuple(dict.fromkeys(s.strip() for s in re.split(r"[;|]", value) if s.strip()))
+    return named or ctx.default_security
+
+
+def _check_phone_type(value: str, _ctx: RowContext) -> str | None:
+    if _phone_type(value) in ("SOFT_PHONE", "DESK_PHONE"):
+        return None
+    return f"PhoneType '{value}' must be SOFT_PHONE or DESK_PHONE"
+
+
+def _check_seconds(value: str, _ctx: RowContext) -> str | None:
+    if _SECONDS.fullmatch(value or "0"):
+        return None
+    return f"AfterContactWorkTimeLimit '{value}' must be a whole number of seconds, 0 or more"
+
+
+def _check_security(value: str, ctx: RowContext) -> str | None:
+    security = _security(value, ctx)
+    if not security:
+        return "SecurityProfiles is empty and the directory has no DefaultSecurityProfiles"
+    if len(security) > MAX_SECURITY_PROFILES:
+        return f"SecurityProfiles names {len(security)} profiles; at most {MAX_SECURITY_PROFILES}"
+    return None
+
+
+COLUMN_RULES: dict[str, ColumnRule] = {
+    "Username": lambda v, c: user_rules.username_problem(v, c.identity_type),
+    "FirstName": _at_most("FirstName", 255),
+    "LastName": _at_most("LastName", 300),
+    "Email": _email("Email"),
+    "SecondaryEmail": _email("SecondaryEmail"),
+    "Mobile": _e164("Mobile"),
+    "PhoneType": _check_phone_type,
+    "AutoAccept": lambda v, _c: (
+        None if v.casefold() in _BOOLEANS else f"AutoAccept '{v}' must be true or false"
+    ),
+    "AfterContactWorkTimeLimit": _check_seconds,
+    "DeskPhoneNumber": _e164("DeskPhoneNumber"),
+    "RoutingProfile": lambda v, c: (
+        None
+        if v or c.default_routing
+        else "RoutingProfile is empty and the directory has no DefaultRoutingProfile"
+    ),
+    "SecurityProfiles": _check_security,
+    "HierarchyGroup": lambda _v, _c: None,  # a name or ARN, resolved against the instance later
+    "DirectoryUserId": lambda v, c: (
+        "DirectoryUserId is only used by EXISTING_DIRECTORY instances"
+        if v and c.identity_type != "EXISTING_DIRECTORY"
+        else None
+    ),
+}
+
+
+def _identity(values: Mapping[str, str]) -> dict[str, str]:
+    names = ("FirstName", "LastName", "Email", "SecondaryEmail", "Mobile")
+    return {name: values[name] for name in names if values.get(name)}
+
+
+def _cross_column_problems(values: Mapping[str, str], ctx: RowContext) -> list[str]:
+    """Rules that span columns: what CreateUser requires of IdentityInfo, and desk phones."""
+    problems = user_rules.identity_problems(_identity(values), ctx.identity_type)
+    if _phone_type(values.get("PhoneType", "")) == "DESK_PHONE" and not values.get("DeskPhoneNumber"):
         problems.append("DeskPhoneNumber is required when PhoneType is DESK_PHONE")
-    routing = values.get("RoutingProfile") or (default_routing or "")
-    if not routing:
-        problems.append("RoutingProfile is empty and the directory has no DefaultRoutingProfile")
-    security_text = values.get("SecurityProfiles", "")
-    security = tuple(dict.fromkeys(s.strip() for s in re.split(r"[;|]", security_text) if s.strip()))
-    if not security:
-        security = default_security
-    if not security:
-        problems.append("SecurityProfiles is empty and the directory has no DefaultSecurityProfiles")
-    elif len(security) > MAX_SECURITY_PROFILES:
-        problems.append(f"SecurityProfiles names {len(security)} profiles; at most {MAX_SECURITY_PROFILES}")
-    directory_user_id = values.get("DirectoryUserId") or None
-    if directory_user_id and identity_type != "EXISTING_DIRECTORY":
-        problems.append("DirectoryUserId is only used by EXISTING_DIRECTORY instances")
+    return problems
+
+
+def _row(line: int, values: Mapping[str, str], ctx: RowContext) -> tuple[AgentRow | None, list[str]]:
+    """Every column's rule (COLUMN_RULES), then the cross-column ones; a row with problems is
+    not built, so nothing downstream ever sees half-valid input."""
+    problems = [p for column, rule in COLUMN_RULES.items() if (p := rule(values.get(column, ""), ctx))]
+    problems.extend(_cross_column_problems(values, ctx))
     if problems:
         return None, problems
     phone = normal_phone(
         {
-            "PhoneType": phone_type,
-            "AutoAccept": _BOOLEANS[auto],
-            "AfterContactWorkTimeLimit": acw,
-            "DeskPhoneNumber": desk,
+            "PhoneType": _phone_type(values.get("PhoneType", "")),
+            "AutoAccept": _BOOLEANS[values.get("AutoAccept", "").casefold()],
+            "AfterContactWorkTimeLimit": int(values.get("AfterContactWorkTimeLimit") or "0"),
+            "DeskPhoneNumber": values.get("DeskPhoneNumber", ""),
         }
     )
-    return (
-        AgentRow(
-            line=line,
-            username=username,
-            identity=identity,
-            phone=phone,
-            routing_profile=routing,
-            security_profiles=security,
-            hierarchy_group=values.get("HierarchyGroup") or None,
-            directory_user_id=directory_user_id,
-        ),
-        [],
+    row = AgentRow(
+        line=line,
+        username=values.get("Username", ""),
+        identity=_identity(values),
+        phone=phone,
+        routing_profile=values.get("RoutingProfile") or (ctx.default_routing or ""),
+        security_profiles=_security(values.get("SecurityProfiles", ""), ctx),
+        hierarchy_group=values.get("HierarchyGroup") or None,
+        directory_user_id=values.get("DirectoryUserId") or None,
     )
+    return row, []
 
 
 Resolver = Callable[[str, str], str]

@@ -3,8 +3,10 @@
 Flow content must name queues, flows, prompts and Lambda functions by ARN, and those ARNs
 differ per instance, so hand-written content cannot be deployed twice. Content may instead
 say ``${Queue:Support}``, ``${Flow:Disconnect}``, ``${Prompt:Beep.wav}``,
-``${Hours:Basic Hours}`` or ``${Lambda:my-function}`` (name or ARN), resolved by name against
-the target instance at deploy time, and ``${Anything}`` from the free ``Substitutions`` map.
+``${Hours:Basic Hours}``, ``${Lambda:my-function}`` (name or ARN), ``${Module:Lookup}`` (a flow
+module), ``${Agent:jdoe}`` (a username) or ``${LexBot:MenuBot}`` / ``${LexBot:MenuBot/live}`` (a
+Lex V2 bot, or one alias of it), resolved by name against the target instance at deploy time,
+and ``${Anything}`` from the free ``Substitutions`` map.
 ``$${...}`` stays a literal ``${...}``.
 
 Substitution works on the string values of the parsed document, never on raw JSON text,
@@ -27,8 +29,11 @@ KINDS = {
     "Prompt": "prompt",
     "Hours": "hours of operation",
     "Lambda": "Lambda function",
+    "Module": "flow module",
+    "Agent": "agent",
+    "LexBot": "Lex V2 bot alias",
 }
-_ALIASES = {"ContactFlow": "Flow", "HoursOfOperation": "Hours"}
+_ALIASES = {"ContactFlow": "Flow", "HoursOfOperation": "Hours", "FlowModule": "Module"}
 _TOKEN = re.compile(r"\$(\$?)\{([^{}]*)\}")
 _SHOW_AVAILABLE = 8
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from providers.connect import directory, passwords, resolve
 from providers.connect.directory import DIGEST_TAG, OWNER_TAG, ActualUser, Change, RowError
+from providers.connect.guard import DeletionGuard, Plan
 from providers.core.aws import RateLimiter, error_code, error_message
 
 MAX_FAILURES_KEPT = 20
@@ -139,10 +140,17 @@ class Progress:
     cursor: str | None = None
     remaining: int = 0
     mapping: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The plan's counts (``Plan.as_data``), kept across re-invocations for Data.
+    plan: dict[str, int] = field(default_factory=dict)
 
     @property
     def state(self) -> dict[str, Any]:
-        return {"cursor": self.cursor, "counts": self.counts.as_data(), "failures": self.failures}
+        return {
+            "cursor": self.cursor,
+            "counts": self.counts.as_data(),
+            "failures": self.failures,
+            "plan": self.plan,
+        }
 
 
 @dataclass
@@ -152,7 +160,32 @@ class SyncConfig:
     requests_per_second: float = 2.0
     default_routing_profile: str | None = None
     default_security_profiles: tuple[str, ...] = ()
+    #: KMS key and readers of the password secrets (passwords.SecretProtection).
+    protection: passwords.SecretProtection = field(default_factory=passwords.SecretProtection)
     margin_seconds: float = DEFAULT_MARGIN
+    guard: DeletionGuard = field(default_factory=DeletionGuard)
+
+
+class DeletionRefusedError(Exception):
+    """The deletion guard refused the plan; nothing was written. The message names the
+    guard and the plan's counts."""
+
+    def __init__(self, reason: str, plan: Plan) -> None:
+        super().__init__(reason)
+        self.plan = plan
+
+
+def count_plan(changes: list[Change]) -> Plan:
+    """The counts of a diff, for the guard and for the answer."""
+    actions = [c.action for c in changes]
+    return Plan(
+        managed=sum(1 for c in changes if c.actual is not None),
+        rows=sum(1 for c in changes if c.desired is not None),
+        creates=actions.count("create"),
+        updates=actions.count("update"),
+        deletes=actions.count("delete"),
+        unchanged=actions.count("unchanged"),
+    )
 
 
 class MappingNotOursError(Exception):
@@ -176,6 +209,7 @@ class AgentDirectory:
         self.config = config
         self.connect = client("connect")
         self.secrets = client("secretsmanager")
+        self.guard = passwords.SecretGuard(self.secrets, client("sts"), config.protection)
         self.s3 = client("s3")
         self.time_left = time_left
         self.keep_secret = keep_secret
@@ -256,9 +290,18 @@ class AgentDirectory:
     def sync(
         self, bucket: str, key: str, version_id: str | None = None, state: dict[str, Any] | None = None
     ) -> Progress:
-        """Run (or continue, from ``state``) a sync of the CSV at ``bucket``/``key``."""
-        state = state or {}
+        """Run (or continue, from ``state``) a sync of the CSV at ``bucket``/``key``.
+
+        A new sync is held to the deletion guard before any write (raises
+        :class:`DeletionRefusedError`); a continuation carries on with the plan it accepted.
+        """
         changes = self.plan(self.read_csv(bucket, key, version_id))
+        if not state:
+            plan = count_plan(changes)
+            refusal = self.config.guard.refusal(plan)
+            if refusal is not None:
+                raise DeletionRefusedError(refusal, plan)
+            state = {"plan": plan.as_data()}
         return self.apply(changes, state)
 
     def apply(self, changes: list[Change], state: dict[str, Any]) -> Progress:
@@ -268,6 +311,7 @@ class AgentDirectory:
             counts=Counts.from_data(state.get("counts")),
             failures=list(state.get("failures") or []),
             cursor=cursor,
+            plan=dict(state.get("plan") or {}),
         )
         mapping: dict[str, tuple[str, str]] = {}
         todo = [c for c in changes if cursor is None or c.key > cursor]
@@ -434,7 +478,9 @@ class AgentDirectory:
                 SecretString=value,
                 Description=f"Amazon Connect password of {username} (gapfill agent directory)",
                 Tags=self._secret_tags(username),
+                **self.config.protection.create_options(),
             )
+            self.guard.protect(name)
             return password, True
         except Exception as exc:
             if error_code(exc) != "ResourceExistsException":
@@ -443,6 +489,7 @@ class AgentDirectory:
         if tags.get(OWNER_TAG) != self.config.owner:
             raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
         self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        self.guard.protect(name)
         return password, False
 
     def _drop_secret(self, username: str) -> None:

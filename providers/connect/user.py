@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any
 
-from providers.connect import passwords, resolve
+from providers.connect import passwords, resolve, user_rules
 from providers.connect.directory import normal_phone
 from providers.connect.sync import limiter
 from providers.core.aws import error_code
@@ -43,6 +43,18 @@ def _identity(value: Any) -> dict[str, str]:
     keys = ("FirstName", "LastName", "Email", "SecondaryEmail", "Mobile")
     value = value or {}
     return {k: str(value[k]) for k in keys if value.get(k) not in (None, "")}
+
+
+def _check_documented_rules(username: str, identity: dict[str, str], identity_type: str) -> None:
+    """CreateUser's documented rules for this instance's identity type (providers.connect.user_rules),
+    answered before any write with the property they concern."""
+    problems = []
+    rule = user_rules.username_problem(username, identity_type)
+    if rule:
+        problems.append(f"Username: {rule}")
+    problems.extend(f"IdentityInfo.{p}" for p in user_rules.identity_problems(identity, identity_type))
+    if problems:
+        raise ProviderError("; ".join(problems))
 
 
 def _user_tags(props: dict[str, Any]) -> dict[str, str]:
@@ -113,6 +125,7 @@ class ConnectUser(Provider):
         username = str(props["Username"])
         described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
         identity_type = str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
+        _check_documented_rules(username, _identity(props.get("IdentityInfo")), identity_type)
         routing, security, group = self._references(instance_id)
         token = self.client_token("user")
         tags = {**_user_tags(props), TOKEN_TAG: token}
@@ -190,6 +203,10 @@ class ConnectUser(Provider):
         base = {"InstanceId": instance_id, "UserId": user_id}
         identity = _identity(props.get("IdentityInfo"))
         if identity != _identity(user.get("IdentityInfo")):
+            # The rules depend on the identity type; checked before the first write of the update.
+            described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
+            identity_type = str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
+            _check_documented_rules(str(user.get("Username") or props["Username"]), identity, identity_type)
             self.call("update_user_identity_info", IdentityInfo=identity, **base)
         phone = normal_phone(props.get("PhoneConfig") or {})
         if phone != normal_phone(user.get("PhoneConfig") or {}):
@@ -273,6 +290,10 @@ class _Secret:
         self.made = False
         self.password = ""
         self.overwrite = False
+        self.protection = passwords.SecretProtection.from_properties(provider.properties)
+
+    def _protect(self) -> None:
+        passwords.SecretGuard(self.sm, self.provider.client("sts"), self.protection).protect(self.arn)
 
     def _tags(self) -> list[dict[str, str]]:
         return [
@@ -290,6 +311,7 @@ class _Secret:
                 SecretString=value,
                 Description=f"Amazon Connect password of {self.username} (gapfill Custom::ConnectUser)",
                 Tags=self._tags(),
+                **self.protection.create_options(),
             )
             self.arn, self.made = str(made["ARN"]), True
             return self.password
@@ -319,6 +341,7 @@ class _Secret:
             self.sm.put_secret_value(SecretId=self.arn, SecretString=value)
             self.sm.tag_resource(SecretId=self.arn, Tags=self._tags())
         self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": USER_ARN_TAG, "Value": user_arn}])
+        self._protect()
 
     def abandon(self) -> None:
         if self.made:

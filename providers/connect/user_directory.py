@@ -13,15 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import directory, passwords, resolve
+from providers.connect.guard import DeletionGuard, parse_limit
 from providers.connect.sync import (
     AgentDirectory,
+    DeletionRefusedError,
     InvalidDirectoryError,
     MappingNotOursError,
     Progress,
     SyncConfig,
     requests_per_second,
 )
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.provider import Pending, Provider, Result
 
 SEPARATOR = "/agent-directory/"
@@ -71,6 +73,8 @@ class ConnectUserDirectory(Provider):
             requests_per_second=requests_per_second(props.get("RequestsPerSecond")),
             default_routing_profile=props.get("DefaultRoutingProfile"),
             default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
+            guard=DeletionGuard(parse_limit(props.get("MaxDeletions")), props.get("AllowEmpty") is True),
+            protection=passwords.SecretProtection.from_properties(props),
         )
         return AgentDirectory(
             config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)
@@ -99,11 +103,16 @@ class ConnectUserDirectory(Provider):
         try:
             if state is None:  # refused before any user is made, not after the whole sync
                 agents.check_mapping_writable(str(props["Bucket"]), mapping_key)
-            progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
+            # Users may be made from here on: an unexpected failure names the directory, so
+            # the rollback Delete removes them (the refusals below are raised before a write).
+            with made(pid):
+                progress = agents.sync(str(props["Bucket"]), str(props["Key"]), props.get("VersionId"), state)
         except InvalidDirectoryError as exc:
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         except MappingNotOursError as exc:
             raise ProviderError(_mapping_reason(exc)) from None
+        except DeletionRefusedError as exc:
+            raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         if not progress.done:
             return self._hand_over(pid, "agent directory sync", progress)
         try:
@@ -123,6 +132,7 @@ class ConnectUserDirectory(Provider):
             "DirectoryId": pid,
             "OwnerTag": owner,
             **counts.as_data(),
+            **progress.plan,
             "MappingObjectKey": mapping_key,
             "PasswordSecretPrefix": f"{passwords.SECRET_PREFIX}/{instance_id}/",
         }

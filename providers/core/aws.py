@@ -4,6 +4,11 @@ Adaptive retries absorb throttling (Connect allows about 2 requests per second p
 short connect/read timeouts keep a stuck call from eating the Lambda deadline, and the
 standard ``AWS_ENDPOINT_URL`` lets the same code talk to moto server in tests.
 Clients are cached per process because Lambda reuses warm environments.
+
+Nothing after the answer (protocol rule 11): every client carries a ``before-call`` hook
+that refuses any operation but a read once the invocation running on this thread has
+answered (the watchdog answered FAILED while a call hung, or the work was handed over).
+Enforced here, where the clients are made, so no provider can forget it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,61 @@ import time
 from typing import Any
 
 USER_AGENT = "gapfill/0.1"
+#: Operation name prefixes that only read; everything else counts as a write.
+READ_PREFIXES = ("Get", "Describe", "List", "Search", "Head", "Lookup", "BatchGet", "Select")
+
+
+class WriteAfterAnswerError(RuntimeError):
+    """An AWS write attempted after the invocation answered; it was not sent."""
+
+
+class Invocation:
+    """One invocation's answered flag, shared with its watchdog thread."""
+
+    def __init__(self) -> None:
+        self._answered = threading.Event()
+
+    @property
+    def answered(self) -> bool:
+        return self._answered.is_set()
+
+    def mark_answered(self) -> None:
+        self._answered.set()
+
+
+_current = threading.local()
+
+
+def begin_invocation() -> Invocation:
+    """Start an invocation on this thread (the engine calls this once per event)."""
+    invocation = Invocation()
+    _current.invocation = invocation
+    return invocation
+
+
+def current_invocation() -> Invocation | None:
+    return getattr(_current, "invocation", None)
+
+
+def end_invocation() -> None:
+    _current.invocation = None
+
+
+def is_read(operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES)
+
+
+def _refuse_after_answer(model: Any, **_: Any) -> None:
+    invocation = current_invocation()
+    if invocation is not None and invocation.answered and not is_read(model.name):
+        from providers.core.log import logger
+
+        service = model.service_model.service_name
+        logger.error(
+            "AWS write refused after the answer",
+            extra={"phase": "after-answer", "operation": f"{service}.{model.name}"},
+        )
+        raise WriteAfterAnswerError(f"{service}.{model.name} refused: this invocation has already answered")
 
 
 @functools.cache
@@ -48,6 +108,7 @@ def client(service: str, region: str | None = None) -> Any:
             user_agent_extra=USER_AGENT,
         )
         made = _session().client(service, region_name=region, config=config)
+        made.meta.events.register("before-call", _refuse_after_answer, unique_id="gapfill-after-answer")
         _clients[key] = made
         return made
 

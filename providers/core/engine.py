@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from providers.core import ids
+from providers.core import aws, ids
 from providers.core.aws import error_code, error_message
 from providers.core.deadline import Backoff, Deadline
 from providers.core.errors import (
@@ -77,9 +77,11 @@ class _Continuation:
 class _Responder:
     """Guarantees at most one PUT, shared by the main path and the watchdog."""
 
-    def __init__(self, url: str, deadline: Deadline | None) -> None:
+    def __init__(self, url: str, deadline: Deadline | None, invocation: aws.Invocation | None = None) -> None:
         self.url = url
         self.deadline = deadline
+        #: Marked answered on the claim, so that no AWS write follows the answer (rule 11).
+        self.invocation = invocation or aws.Invocation()
         self._lock = threading.Lock()
         self.answered = False
         #: The physical id of what the operation has made so far (from a Pending), if any.
@@ -90,6 +92,7 @@ class _Responder:
             if self.answered:
                 return False
             self.answered = True
+            self.invocation.mark_answered()
             return True
 
     def answer(self, response: Response, started: float) -> None:
@@ -131,6 +134,7 @@ def run(event: Any, context: Any, resolve: ProviderResolver) -> None:
         return
     keys = {k: str(event.get(k, ""))[:512] for k in _LOG_KEYS}
     logger.append_keys(**keys)
+    aws.begin_invocation()
     try:
         _serve(event, context, resolve, url, started)
     except Exception:  # pragma: no cover - _serve answers on every path; this is the last net
@@ -138,6 +142,7 @@ def run(event: Any, context: Any, resolve: ProviderResolver) -> None:
         responder = _Responder(url, None)
         responder.answer(_failed(event, "gapfill internal error; see the function's logs"), started)
     finally:
+        aws.end_invocation()
         logger.remove_keys(list(_LOG_KEYS))
         redactor.clear()
 
@@ -242,7 +247,7 @@ def describe_exception(exc: BaseException) -> str:
 def _serve(
     event: Mapping[str, Any], context: Any, resolve: ProviderResolver, url: str, started: float
 ) -> None:
-    responder = _Responder(url, None)
+    responder = _Responder(url, None, aws.current_invocation())
     try:
         request = parse_request(event)
         continuation = _continuation(event)
@@ -436,7 +441,10 @@ def _wait(
             logger.warning("already answered; not continuing the wait", extra={"phase": "wait"})
             return None
         if deadline.invocation_left() < interval + 1.0:
-            _hand_over(outcome, deadline, continuation, event, context, replacing)
+            with made(outcome.physical_id):  # a failed hand-over still names what exists
+                _hand_over(outcome, deadline, continuation, event, context, replacing)
+            if responder is not None:
+                responder.claim()  # handed over: the re-invocation answers, this one writes no more
             return None
         waiting = {"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)}
         logger.info("waiting", extra=waiting)
@@ -465,7 +473,7 @@ def _hand_over(
     if attempt > MAX_CONTINUATIONS:
         raise DeadlineExceededError(
             f"timed out waiting for {pending.waiting_for} ({attempt - 1} re-invocations)"
-        )
+        ).with_id(pending.physical_id)
     payload = dict(event)
     payload[CONTINUATION_KEY] = {
         "startedAt": deadline.started_at,

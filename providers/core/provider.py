@@ -1,6 +1,7 @@
-"""The base class a resource type implements: ``create``, ``update``, ``delete`` and,
-where AWS is asynchronous, ``check``. Everything else (event parsing, coercion,
-validation, replacement, physical ids, waiting, the response) is the engine's job.
+"""The base class a resource type implements: ``create``, ``update``, ``delete``, where AWS
+is asynchronous ``check``, and ``read`` (the live state from the physical id alone).
+Everything else (event parsing, coercion, validation, replacement, physical ids, waiting, the
+response) is the engine's job.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ class Pending:
 Outcome = Result | Pending
 
 
+@dataclass
+class ReadResult:
+    """A resource as it is live: its properties in the schema's shape (``writeOnlyProperties``
+    and deploy-time inputs that AWS does not keep left out) and its ``Fn::GetAtt`` attributes."""
+
+    properties: dict[str, Any]
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
 class Provider:
     """Subclass per resource type; one module per type.
 
@@ -112,6 +122,12 @@ class Provider:
     def delete(self) -> Result | Pending | None:
         """Remove what ``physical_id`` names; already gone is success."""
         raise NotImplementedError
+
+    def read(self) -> ReadResult | None:
+        """The live resource that ``physical_id`` names, from the physical id alone (no
+        properties); None when it is gone. CloudFormation never sends a Read to a custom
+        resource: tools and tests call it through :func:`providers.core.reading.read`."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement read()")
 
     def check(self, pending: Pending) -> Outcome:
         """Poll asynchronous work started by create/update/delete."""

@@ -3,13 +3,28 @@
 The ResponseURL is a bearer secret: it is never logged, only its host. Bodies are at most
 4096 bytes: the Reason is truncated keeping its head, and a SUCCESS whose Data does not fit
 becomes a FAILED that says so rather than a silently trimmed attribute.
+
+Which URLs are CloudFormation's: the ResponseURL is a pre-signed S3 URL into the AWS-owned
+bucket ``cloudformation-custom-resource-response-<region without dashes>`` ("When using custom
+resources, AWS Region names don't contain dashes. For example, uswest2":
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-vpce-bucketnames.html),
+addressed virtual-hosted or path style on an S3 endpoint of any partition: ``s3``,
+``s3.<region>`` or the legacy ``s3-<region>`` under ``amazonaws.com``, ``amazonaws.com.cn``
+(China), ``c2s.ic.gov`` and ``sc2s.sgov.gov`` (ISO), GovCloud regions being ``us-gov-*``
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html,
+https://docs.aws.amazon.com/general/latest/gr/s3.html). Any other ``*.amazonaws.com`` host
+(API Gateway, load balancers, EC2 names, anyone's bucket) can be the customer's, so it is
+refused. A pre-signed URL is printable ASCII: spaces, controls and other characters are
+refused before any PUT rather than left for http.client to raise on.
 """
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +35,16 @@ from urllib.parse import urlsplit
 
 MAX_BODY_BYTES = 4096
 ALLOW_LOCAL_ENV = "GAPFILL_ALLOW_LOCAL_RESPONSE_URL"
-_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov")
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]+"
+_S3_ENDPOINT = (
+    rf"s3(?:[.-]{_REGION}|\.dualstack\.{_REGION})?\."
+    r"(?:amazonaws\.com|amazonaws\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov)"
+)
+_RESPONSE_BUCKET = r"cloudformation-custom-resource-response-[a-z]+[0-9]+"
+_VIRTUAL_HOST = re.compile(rf"{_RESPONSE_BUCKET}\.{_S3_ENDPOINT}")
+_PATH_HOST = re.compile(_S3_ENDPOINT)
+_PATH_BUCKET = re.compile(rf"/{_RESPONSE_BUCKET}/")
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
 
 
 class ResponseURLRejectedError(ValueError):
@@ -97,20 +121,40 @@ def _dump(doc: Any) -> bytes:
 
 
 def check_response_url(url: str) -> None:
-    """Accept only https URLs on AWS hosts, or loopback http when explicitly allowed."""
+    """Accept only CloudFormation's response URLs (see the module docstring), or loopback
+    http(s) when ``GAPFILL_ALLOW_LOCAL_RESPONSE_URL=1`` allows it for local runs."""
+    if not _PRINTABLE_ASCII.fullmatch(url):
+        raise ResponseURLRejectedError(
+            "ResponseURL holds a space, a control character or a non-ASCII character; "
+            "CloudFormation's pre-signed URLs never do"
+        )
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
+        port = parts.port
     except ValueError as exc:
         raise ResponseURLRejectedError("ResponseURL is not a URL") from exc
-    if parts.scheme == "https" and host.endswith(_AWS_HOST_SUFFIXES):
+    local = os.environ.get(ALLOW_LOCAL_ENV) == "1"
+    if local and parts.scheme in ("http", "https") and _is_loopback(host):
         return
-    if os.environ.get(ALLOW_LOCAL_ENV) == "1" and parts.scheme in ("http", "https") and _is_loopback(host):
+    if (
+        parts.scheme == "https"
+        and port in (None, 443)
+        and not parts.username
+        and _is_response_host(host, parts.path)
+    ):
         return
     raise ResponseURLRejectedError(
-        f"ResponseURL scheme '{parts.scheme}' host '{host}' is not an AWS https endpoint"
-        + ("" if os.environ.get(ALLOW_LOCAL_ENV) == "1" else f" (set {ALLOW_LOCAL_ENV}=1 for loopback)")
+        f"ResponseURL scheme '{parts.scheme}' host '{host}' is not a CloudFormation response URL "
+        "(https, the cloudformation-custom-resource-response-<region> bucket on an S3 endpoint)"
+        + ("" if local else f" (set {ALLOW_LOCAL_ENV}=1 for loopback)")
     )
+
+
+def _is_response_host(host: str, path: str) -> bool:
+    if _VIRTUAL_HOST.fullmatch(host):
+        return True
+    return bool(_PATH_HOST.fullmatch(host) and _PATH_BUCKET.match(path))
 
 
 def _is_loopback(host: str) -> bool:
@@ -128,6 +172,19 @@ def url_host(url: str) -> str:
         return urlsplit(url).hostname or "?"
     except ValueError:
         return "?"
+
+
+def describe_send_error(exc: BaseException) -> str:
+    """What went wrong with one PUT, without the URL: exception messages from urllib and
+    http.client can quote the request path (and with it the signature), so only the type
+    and, for connection errors, the socket's own reason are kept."""
+    name = type(exc).__name__
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, OSError | str):
+        reason = exc.reason if isinstance(exc.reason, str) else type(exc.reason).__name__
+        return f"{name}: {reason}"[:200]
+    if isinstance(exc, http.client.HTTPException | ValueError | UnicodeError):
+        return f"{name}: malformed reply or request"
+    return name
 
 
 @dataclass
@@ -169,10 +226,8 @@ def send(
             last_error = f"HTTP {status}"
         except urllib.error.HTTPError as exc:
             last_error = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            last_error = type(exc).__name__ + (
-                f": {exc.reason}" if isinstance(exc, urllib.error.URLError) else ""
-            )
+        except Exception as exc:  # any failure of one attempt is retried (BadStatusLine, ValueError...)
+            last_error = describe_send_error(exc)
         if attempt == attempts:
             break
         remaining = time_left() if time_left else float("inf")

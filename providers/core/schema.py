@@ -5,6 +5,13 @@ runtime validation, replacement decisions, the lint rule, the docs and the IAM p
 CloudFormation sends every scalar as a string, so values are coerced to the types the
 schema declares before validation, and only by the schema: ``"00014"`` declared as a
 string stays ``"00014"``.
+
+Strictly: a number is coerced only when it is written with ASCII digits in JSON's number
+grammar (``"+7"``, ``"1_0"``, ``"١٢"`` stay strings, so validation reports them with their
+path), and an integer only up to :data:`MAX_INT_DIGITS` digits (Python refuses longer ones).
+Patterns are matched as JSON Schema means them (ECMA-262): ``$`` is the end of the string
+(Python's ``$`` also matches before a final newline, which let ``"pages"`` plus a newline
+through) and the digit and word classes are ASCII. ``format: email`` is :mod:`providers.core.email_address`.
 """
 
 from __future__ import annotations
@@ -20,12 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from providers.core.email_address import is_email
 from providers.core.errors import PropertyValidationError
 
 #: Properties CloudFormation adds to every custom resource; never part of a type's schema.
 RESERVED_PROPERTIES = ("ServiceToken", "ServiceTimeout")
 
-_INT_RE = re.compile(r"^[+-]?\d+$")
+_INT_RE = re.compile(r"-?[0-9]+")
+_NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+#: Python's default limit on int() of a decimal string (sys.int_info.default_max_str_digits).
+MAX_INT_DIGITS = 4300
+_ASCII_SPACE = " \t\r\n"
 _MAX_MESSAGE = 300
 
 
@@ -120,9 +132,7 @@ class ResourceSchema:
 
     @functools.cached_property
     def _validator(self) -> Any:
-        from jsonschema import Draft7Validator
-
-        return Draft7Validator(self.input_schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+        return strict_validator(self.input_schema)
 
     def prepare(self, raw: Mapping[str, Any] | None, *, strict: bool = True) -> dict[str, Any]:
         """Strip reserved keys, coerce, apply defaults and (when ``strict``) validate.
@@ -228,20 +238,52 @@ def _types(schema: Mapping[str, Any]) -> list[str]:
 def _coerce_scalar(value: str, types: list[str]) -> Any:
     if not types or "string" in types:
         return value
-    text = value.strip()
+    text = value.strip(_ASCII_SPACE)
     if "boolean" in types and text.lower() in ("true", "false"):
         return text.lower() == "true"
-    if "integer" in types and _INT_RE.match(text):
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        return value  # validation reports it with its path; int() would raise
+    if ("integer" in types or "number" in types) and _INT_RE.fullmatch(text):
         return int(text)
-    if "number" in types:
-        try:
-            number = float(text)
-        except ValueError:
-            return value
-        if math.isnan(number) or math.isinf(number):
-            return value
-        return int(number) if _INT_RE.match(text) else number
+    if "number" in types and _NUMBER_RE.fullmatch(text):
+        number = float(text)
+        return value if math.isinf(number) else number
     return value
+
+
+_PATTERN_ANCHOR = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]|\$")
+
+
+@functools.lru_cache(maxsize=512)
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema (ECMA-262) pattern as Python needs it: every bare ``$`` (not escaped, not
+    in a character class) becomes ``\\Z``, and classes such as ``\\d`` are ASCII."""
+    translated = _PATTERN_ANCHOR.sub(lambda m: r"\Z" if m.group(0) == "$" else m.group(0), pattern)
+    return re.compile(translated, re.ASCII)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, str) and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _format_checker() -> Any:
+    from jsonschema import Draft7Validator
+
+    checker = copy.deepcopy(Draft7Validator.FORMAT_CHECKER)
+    checker.checks("email")(lambda value: not isinstance(value, str) or is_email(value))
+    return checker
+
+
+def strict_validator(schema: Mapping[str, Any]) -> Any:
+    """Draft 7 with ECMA-262 patterns and the project's email grammar."""
+    from jsonschema import Draft7Validator, validators
+
+    cls = validators.extend(Draft7Validator, {"pattern": _pattern})
+    return cls(schema, format_checker=_format_checker())
 
 
 def coerce(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0) -> Any:

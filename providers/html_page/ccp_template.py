@@ -14,11 +14,14 @@ that no value can close the element). The page's own script is static.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlsplit
 
-from providers.html_page.render import TemplateError, check_url, parse_bool
+from providers.html_page.render import TemplateError, check_url, escape_html, parse_bool, render
 
 NAME = "CustomCcp"
 #: The amazon-connect-streams release the page loads by default; keep equal to package.json.
@@ -30,6 +33,7 @@ DEFAULT_STREAMS_URL = (
 #: so a compromised CDN cannot run code in an agent's session.
 DEFAULT_STREAMS_INTEGRITY = "sha384-UtUVt9Krtp9WinrT0hcajzcaK/Hea1SFlsV/XFwmhCp3zVkm/Qw0u6t1msf2r9qs"
 
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _CSS_LENGTH = re.compile(r"^(\d{1,5}(\.\d{1,3})?)(px|%|vh|vw|em|rem)$")
 
@@ -102,27 +106,21 @@ def page_values(values: Mapping[str, Any], *, streams_url: str | None = None) ->
     return {"Title": str(merged["Title"]), "Config": config}
 
 
-TEMPLATE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="strict-origin-when-cross-origin">
-<title>{{ Title }}</title>
-<style>
+#: Where render_page puts the Content-Security-Policy meta element (first in <head>, before
+#: any style or script it governs).
+CSP_MARK = "<!--gapfill:content-security-policy-->"
+
+#: The page's own CSS and code: static (no placeholder), so their hashes go in the CSP.
+PAGE_STYLE = """
   html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; background: #f4f5f7; }
   #ccp-error { display: none; margin: 0; padding: 14px 18px; background: #b00020; color: #ffffff;
                font-size: 16px; font-weight: 600; }
   #ccp-error.shown { display: block; }
   #ccp-container { box-sizing: border-box; }
   #ccp-container iframe { border: 0; }
-</style>
-</head>
-<body data-ccp-state="loading">
-<div id="ccp-error" role="alert" aria-live="assertive"></div>
-<main id="ccp-container" aria-label="{{ Title }}"></main>
-<script type="application/json" id="gapfill-ccp-config">{{ Config|json }}</script>
-<script>
+"""
+
+PAGE_SCRIPT = """
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("gapfill-ccp-config").textContent);
@@ -235,7 +233,90 @@ TEMPLATE = """<!doctype html>
   };
   document.head.appendChild(script);
 })();
-</script>
+"""
+
+TEMPLATE = (
+    """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+"""
+    + CSP_MARK
+    + """
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="strict-origin-when-cross-origin">
+<title>{{ Title }}</title>
+<style>"""
+    + PAGE_STYLE
+    + """</style>
+</head>
+<body data-ccp-state="loading">
+<div id="ccp-error" role="alert" aria-live="assertive"></div>
+<main id="ccp-container" aria-label="{{ Title }}"></main>
+<script type="application/json" id="gapfill-ccp-config">{{ Config|json }}</script>
+<script>"""
+    + PAGE_SCRIPT
+    + """</script>
 </body>
 </html>
 """
+)
+
+
+def source_hash(text: str) -> str:
+    """A CSP hash source for an inline element whose text is exactly ``text``."""
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if not _HOST.match(parts.netloc):
+        raise TemplateError(f"'{url[:80]}': the host cannot be written in a Content-Security-Policy")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _source(url: str, *, exact: bool) -> str:
+    """A CSP source for a URL: the URL itself (path-exact) or its origin; ``'self'`` when relative."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return "'self'"
+    if not exact:
+        return _origin(url)
+    if not _HOST.match(parts.netloc):
+        raise TemplateError(f"'{url[:80]}': the host cannot be written in a Content-Security-Policy")
+    # Spaces, ";" and "," would end the source, the directive or the policy: percent-encode.
+    path = quote(parts.path, safe="/%:@!$&'()*+=-._~")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def content_security_policy(config: Mapping[str, Any], *, header: bool = False) -> str:
+    """The page's policy: its own hashed script and style, streams from its one URL (and its
+    integrity hash), the CCP origin as the only frame, the events endpoint as the only
+    connection. ``header`` adds what only a response header can carry."""
+    script = [source_hash(PAGE_SCRIPT), _source(str(config["streamsUrl"]), exact=True)]
+    if config.get("streamsIntegrity"):
+        script.append(f"'{config['streamsIntegrity']}'")
+    events = str(config.get("eventsEndpoint") or "")
+    directives = [
+        "default-src 'none'",
+        "script-src " + " ".join(script),
+        "style-src " + source_hash(PAGE_STYLE),
+        "frame-src " + _origin(str(config["ccpUrl"])),
+        "connect-src " + (_source(events, exact=True) if events else "'none'"),
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ]
+    if header:
+        directives.append("frame-ancestors 'none'")
+    return "; ".join(directives)
+
+
+def render_page(values: Mapping[str, Any], *, streams_url: str | None = None) -> str:
+    """The page for these Values, with its Content-Security-Policy as a meta element."""
+    page_vals = page_values(values, streams_url=streams_url)
+    body = render(TEMPLATE, page_vals)
+    policy = content_security_policy(page_vals["Config"])
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape_html(policy)}">'
+    return body.replace(CSP_MARK, meta, 1)

@@ -12,16 +12,18 @@ Bucket and Key are createOnly, so an Update always overwrites in place under the
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from providers.core.aws import error_code
-from providers.core.errors import ProviderError
+from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.provider import Provider, Result
 from providers.html_page import ccp_template
+from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
 
 OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
@@ -70,7 +72,7 @@ class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
 
     def create(self) -> Result:
-        bucket, key = str(self.properties["Bucket"]), str(self.properties["Key"])
+        bucket, key = str(self.properties["Bucket"]), check_key(str(self.properties["Key"]), "Key")
         head = self._head(bucket, key)
         if (
             head is not None
@@ -96,6 +98,11 @@ class HtmlPage(Provider):
         owner = self.owner(bucket, key)
         head = self._head(bucket, key)
         if head is None:
+            # A Create that failed between the script copy and the page's PutObject: the copy
+            # is found from the properties, and removed only while our marker is on it.
+            if self.properties.get("StreamsScriptLocation"):
+                script = str(self.properties.get("StreamsScriptKey") or default_script_key(key))
+                self._delete_if_ours(bucket, script, owner)
             return
         if not self._ours(head, owner):
             self.log.info("page object was replaced by someone else; left alone", extra={"phase": "delete"})
@@ -116,43 +123,51 @@ class HtmlPage(Provider):
 
     def _publish(self) -> Result:
         props = self.properties
-        bucket, key = str(props["Bucket"]), str(props["Key"])
+        bucket, key = str(props["Bucket"]), check_key(str(props["Key"]), "Key")
         choice = template_choice(props)
-        values = dict(props.get("Values") or {})
         owner = self.owner(bucket, key)
         metadata = {OWNER_KEY: owner}
-        s3 = self.client("s3")
-        if choice == "Template":
-            script_url = None
-            if props.get("StreamsScriptLocation"):
-                script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
-                self._check_script_key(bucket, script_key, owner)
-                self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
-                metadata[SCRIPT_KEY] = script_key
-                script_url = relative_url(key, script_key)
-            body = render(ccp_template.TEMPLATE, ccp_template.page_values(values, streams_url=script_url))
-        else:
-            template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
-            body = render(template, values)
-        old_script = self._old_script_key(bucket, key, owner)
-        reply = s3.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=body.encode("utf-8"),
-            ContentType=str(props["ContentType"]),
-            CacheControl=str(props["CacheControl"]),
-            Metadata=metadata,
-        )
-        if old_script and old_script != metadata.get(SCRIPT_KEY):
-            # The page no longer points at it; a rollback re-copies it.
-            self._delete_if_ours(bucket, old_script, owner)
-        etag = str(reply.get("ETag", "")).strip('"')
-        self._invalidate(key)
         pid = page_id(bucket, key)
+        script_key = None
+        if choice == "Template" and props.get("StreamsScriptLocation"):
+            script_key = check_key(
+                str(props.get("StreamsScriptKey") or default_script_key(key)), "StreamsScriptKey"
+            )
+            self._check_script_key(bucket, script_key, owner)
+            self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
+            metadata[SCRIPT_KEY] = script_key
+        # Once the script copy exists every failure names the page's id, so the rollback
+        # Delete removes the page and its copy (rule 11); before it, nothing was made.
+        with made(pid) if script_key else contextlib.nullcontext():
+            body = self._body(choice, key, script_key)
+            old_script = self._old_script_key(bucket, key, owner)
+            reply = self.client("s3").put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body.encode("utf-8"),
+                ContentType=str(props["ContentType"]),
+                CacheControl=str(props["CacheControl"]),
+                Metadata=metadata,
+            )
+        with made(pid):  # the page exists
+            if old_script and old_script != script_key:
+                # The page no longer points at it; a rollback re-copies it.
+                self._delete_if_ours(bucket, old_script, owner)
+            self._invalidate(key)
+        etag = str(reply.get("ETag", "")).strip('"')
         url = object_url(bucket, key, self.request.region)
         domain = str(props.get("DistributionDomainName") or "").strip().rstrip("/")
         page_url = f"https://{domain}/{quote(key, safe='/._-~')}" if domain else url
         return Result(pid, {"ObjectUrl": url, "ETag": etag, "PageUrl": page_url})
+
+    def _body(self, choice: str, key: str, script_key: str | None) -> str:
+        values = dict(self.properties.get("Values") or {})
+        if choice == "Template":
+            script_url = relative_url(key, script_key) if script_key else None
+            return ccp_template.render_page(values, streams_url=script_url)
+        props = self.properties
+        template = str(props["TemplateBody"]) if choice == "TemplateBody" else self._fetch_template()
+        return render(template, values)
 
     def _fetch_template(self) -> str:
         location = self.properties["TemplateLocation"]

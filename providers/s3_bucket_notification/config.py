@@ -57,6 +57,10 @@ class OwnershipConflictError(ValueError):
     """An Id we want to write is already used by an entry we do not own."""
 
 
+class AmbiguousConfigurationError(ValueError):
+    """Two entries would both match one event: S3 refuses the whole document."""
+
+
 class UnsafeWriteError(RuntimeError):
     """A computed document would lose or alter someone else's configuration (a bug guard)."""
 
@@ -83,10 +87,21 @@ class Entry:
 
     kind: Kind
     body: dict[str, Any]
+    #: Where a template entry came from (``NotificationConfiguration.QueueConfigurations[0]``).
+    where: str = ""
 
     @property
     def id(self) -> str:
         return str(self.body["Id"])
+
+    def describe(self) -> str:
+        """The entry as a Reason names it: where (or its Id), destination, events, filter."""
+        rules = {r["Name"]: r["Value"] for r in _rules_of(self.body)}
+        parts = [f"{self.where} (Id {self.id})" if self.where else f"'{self.id}'"]
+        parts.append(f"{self.kind.api_arn} {self.body.get(self.kind.api_arn, '')}")
+        parts.append(" ".join(str(e) for e in self.body.get("Events") or []))
+        parts.extend(f"{name} {value!r}" for name, value in sorted(rules.items()))
+        return ", ".join(parts)
 
 
 # -- normalisation ------------------------------------------------------------------------------
@@ -162,6 +177,57 @@ def entries_of(document: Mapping[str, Any]) -> list[Entry]:
     ]
 
 
+# -- ambiguity ----------------------------------------------------------------------------------
+# S3 refuses a document in which two entries (whatever their destinations) could both match
+# one event: overlapping event types (equal, or s3:ObjectCreated:* and s3:ObjectCreated:Put),
+# overlapping prefixes (one starts the other; none overlaps all) and overlapping suffixes (one
+# ends the other; none overlaps all). S3 user guide, "Configuring event notifications using
+# object key name filtering". Refusing before the PUT lets the Reason name both entries.
+
+
+def _event_covers(general: str, specific: str) -> bool:
+    return general == specific or (general.endswith(":*") and specific.startswith(general[:-1]))
+
+
+def events_overlap(first: Iterable[str], second: Iterable[str]) -> bool:
+    ours, theirs = [str(e) for e in first], [str(e) for e in second]
+    return any(_event_covers(a, b) or _event_covers(b, a) for a in ours for b in theirs)
+
+
+def _rule_value(entry: Mapping[str, Any], name: str) -> str:
+    return next((r["Value"] for r in _rules_of(entry) if r["Name"] == name), "")
+
+
+def ambiguous(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """True when one object event could match both entries (S3 would refuse them together)."""
+    p1, p2 = _rule_value(first, "prefix"), _rule_value(second, "prefix")
+    s1, s2 = _rule_value(first, "suffix"), _rule_value(second, "suffix")
+    return (
+        events_overlap(first.get("Events") or [], second.get("Events") or [])
+        and (p1.startswith(p2) or p2.startswith(p1))
+        and (s1.endswith(s2) or s2.endswith(s1))
+    )
+
+
+def ambiguity_reason(ours: Entry, other: Entry, *, theirs: bool) -> str:
+    whose = "someone else's notification" if theirs else ""
+    return (
+        f"{ours.describe()} overlaps {whose} {other.describe()}: S3 refuses two notifications that "
+        "can match the same event (overlapping event types with overlapping prefixes and suffixes: "
+        "'Configuration is ambiguously defined'); give one of them a prefix or suffix that does "
+        "not overlap the other's, or different events"
+    ).replace("overlaps  ", "overlaps ")
+
+
+def check_unambiguous(ours: Iterable[Entry], others: Iterable[Entry]) -> None:
+    """Raise :class:`AmbiguousConfigurationError` naming ours and theirs for the first overlap."""
+    others = list(others)
+    for mine in ours:
+        for other in others:
+            if ambiguous(mine.body, other.body):
+                raise AmbiguousConfigurationError(ambiguity_reason(mine, other, theirs=True))
+
+
 # -- templates --------------------------------------------------------------------------------
 
 
@@ -198,7 +264,7 @@ def desired_entries(configuration: Mapping[str, Any] | None, owner: Owner) -> li
     """Our entries, in API shape with their ids, from the template's NotificationConfiguration.
 
     Raises :class:`ConfigError` naming the property for what S3 would reject (duplicate ids,
-    identical configurations, two prefix rules), before anything is written.
+    identical or overlapping configurations, two prefix rules), before anything is written.
     """
     out: list[Entry] = []
     seen_ids: dict[str, str] = {}
@@ -207,13 +273,16 @@ def desired_entries(configuration: Mapping[str, Any] | None, owner: Owner) -> li
         for index, item in enumerate((configuration or {}).get(kind.template_key) or []):
             if not isinstance(item, Mapping):
                 raise ConfigError(f"{_path(kind, index)}: must be an object")
-            entry = _template_entry(kind, index, item, owner)
             where = _path(kind, index)
+            entry = Entry(kind, _template_entry(kind, index, item, owner).body, where)
             key = content_key(kind, entry.body)
             if key in seen_content:
                 raise ConfigError(f"{where}: repeats {seen_content[key]}")
             if entry.id in seen_ids:
                 raise ConfigError(f"{where}.Id: '{entry.id}' is also the Id of {seen_ids[entry.id]}")
+            for earlier in out:
+                if ambiguous(entry.body, earlier.body):
+                    raise ConfigError(ambiguity_reason(entry, earlier, theirs=False))
             seen_content[key] = where
             seen_ids[entry.id] = where
             out.append(entry)
@@ -274,7 +343,9 @@ def merge(
     Removed: entries whose Id is exactly in ``remove_ids`` or whose derived id proves they
     are ours. Added entries already present with identical content are kept (a repeated
     request is a no-op); an Id already used by someone else's entry raises
-    :class:`OwnershipConflictError` rather than overwrite it.
+    :class:`OwnershipConflictError` rather than overwrite it, and an added entry that
+    overlaps someone else's raises :class:`AmbiguousConfigurationError` naming both (S3 would
+    refuse the document).
     """
     base = normalise_document(current)
     remove = set(remove_ids)
@@ -286,6 +357,7 @@ def merge(
         else:
             kept[entry.kind.api_key].append(entry.body)
     remaining = {str(e.get("Id")): (k, e) for k, es in kept.items() for e in es}
+    theirs = [Entry(kind, e) for kind in KINDS for e in kept[kind.api_key]]
     added: list[str] = []
     for entry in add:
         body = normalise_entry(entry.body)
@@ -301,6 +373,7 @@ def merge(
                     "this resource does not own; choose another Id"
                 )
             continue
+        check_unambiguous([entry], theirs)
         kept[entry.kind.api_key].append(body)
         remaining[entry.id] = (entry.kind.api_key, body)
         added.append(entry.id)
@@ -309,7 +382,15 @@ def merge(
     if eventbridge == "enable" or (eventbridge == "keep" and on):
         document[EVENTBRIDGE_KEY] = {}
     _check_preserved(base, document, set(removed), eventbridge)
-    return Plan(document=document, changed=document != base, removed=removed, added=added)
+    return Plan(document=document, changed=meaning(document) != meaning(base), removed=removed, added=added)
+
+
+def meaning(document: Mapping[str, Any]) -> tuple[frozenset[tuple[str, str]], bool]:
+    """What a document does, whatever the order of its entries: S3 keeps no meaningful order,
+    and a re-merge that only moves ours to the end must not count as a change (two of our
+    resources on one bucket would otherwise rewrite each other forever)."""
+    entries = frozenset((e.kind.api_key, json.dumps(e.body, sort_keys=True)) for e in entries_of(document))
+    return entries, eventbridge_on(document)
 
 
 def _check_preserved(
@@ -341,8 +422,10 @@ def owned_ids(document: Mapping[str, Any], owner: Owner, extra: Iterable[str] = 
 
 @dataclass(frozen=True)
 class PhysicalId:
-    """``<bucket>/<owner hash>`` plus ``/eventbridge`` when this resource turned EventBridge
-    on at Create (it was off): the one fact Delete needs that S3 cannot tell it later."""
+    """``<bucket>/<owner hash>``. Ids issued by earlier versions end in ``/eventbridge`` (this
+    resource had turned EventBridge on, and Delete then turned it off); they still parse and
+    round-trip unchanged through Updates, but nothing acts on the suffix any more: EventBridge
+    is never switched off, because anyone may rely on it once it is on."""
 
     bucket: str
     owner_hash: str

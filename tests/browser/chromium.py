@@ -161,8 +161,12 @@ class Page:
         self.browser = browser
         self.session = session
         self.dialogs: list[str] = []
+        #: Calls of the functions exposed with :meth:`bind`, and CSP violations reported by
+        #: the console (``Log`` entries), as the test reads them.
+        self.binding_calls: list[tuple[str, str]] = []
+        self.log_entries: list[dict[str, Any]] = []
         browser.on_event(self._on_event)
-        for domain in ("Page.enable", "Runtime.enable"):
+        for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
             self.send(domain)
         # A fixed viewport: the window size minus browser UI differs between Chromium builds.
         self.send(
@@ -173,7 +177,11 @@ class Page:
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("sessionId") != self.session:
             return
-        if event.get("method") == "Page.javascriptDialogOpening":
+        if event.get("method") == "Runtime.bindingCalled":
+            self.binding_calls.append((str(event["params"]["name"]), str(event["params"].get("payload", ""))))
+        elif event.get("method") == "Log.entryAdded":
+            self.log_entries.append(dict(event["params"].get("entry", {})))
+        elif event.get("method") == "Page.javascriptDialogOpening":
             self.dialogs.append(str(event["params"].get("message", "")))
             # Dismiss from another thread: the reader thread must stay free to read the reply.
             threading.Thread(
@@ -193,6 +201,21 @@ class Page:
         if "exceptionDetails" in reply:
             raise RuntimeError(f"page script failed: {reply['exceptionDetails'].get('text')}: {expression}")
         return reply.get("result", {}).get("value")
+
+    def evaluate_async(self, expression: str) -> Any:
+        """Evaluate an expression whose value is a promise, and return what it resolves to."""
+        reply = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}
+        )
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"page script failed: {reply['exceptionDetails'].get('text')}: {expression}")
+        return reply.get("result", {}).get("value")
+
+    def bind(self, name: str) -> None:
+        """Expose ``window.<name>(text)`` in every frame of the tab; each call is recorded.
+
+        A payload that calls it proves script ran, wherever it ran (page, iframe, handler)."""
+        self.send("Runtime.addBinding", {"name": name})
 
     def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
         """Poll until ``expression`` is truthy; return its value."""

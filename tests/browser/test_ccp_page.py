@@ -12,141 +12,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from providers.html_page import ccp_template
-from tests.browser.chromium import Browser, Page, distinct_colours, find_chromium, png_pixels
+from tests.browser.chromium import Browser, Page, distinct_colours, png_pixels
+from tests.browser.site import STREAMS, Site, streams_script
 
 ROOT = Path(__file__).resolve().parents[2]
-STREAMS = ROOT / "node_modules" / "amazon-connect-streams" / "release" / "connect-streams-min.js"
 OUTPUT = ROOT / "test-output"
 XSS = "</script><script>alert(1)</script>"
 HOSTILE_TITLE = XSS + '<img src=x onerror="window.gapfillPwned=1"><script>window.gapfillPwned=2</script>'
-
-STAND_IN_CCP = """<!doctype html>
-<html><body style="margin:0;background:#dde6f0;font:20px sans-serif">
-<p id="stand-in" style="padding:24px">Stand-in CCP ({mode})</p>
-<script>
-  // What the real CCP posts to the page that embeds it (streams' IFrameConduit format).
-  if ("{mode}" === "auth-fail") {{
-    window.parent.postMessage({{ event: "auth_fail", data: {{}} }}, "*");
-  }}
-</script>
-</body></html>
-"""
-
-
-def _streams_script() -> bytes:
-    if not STREAMS.is_file():
-        pytest.fail(f"{STREAMS.relative_to(ROOT)} is missing: run `npm ci` (scripts/setup.sh does)")
-    return STREAMS.read_bytes()
-
-
-class Site:
-    """Loopback server: generated pages, the streams build, stand-in CCPs, an events sink."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes] = {}
-        self.events: list[dict[str, Any]] = []
-        self.streams = _streams_script()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                if path == "/streams/connect-streams-min.js":
-                    self._reply(200, "application/javascript", site.streams)
-                elif path in ("/ccp-ok/", "/ccp-auth-fail/"):
-                    mode = path.strip("/").removeprefix("ccp-")
-                    self._reply(200, "text/html; charset=utf-8", STAND_IN_CCP.format(mode=mode).encode())
-                elif path in site.pages:
-                    self._reply(200, "text/html; charset=utf-8", site.pages[path])
-                else:
-                    self._reply(404, "text/plain", b"not found")
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path.startswith("/events"):
-                    site.events.append({"path": self.path, "record": json.loads(body)})
-                    self._reply(200, "application/json", b"{}")
-                else:
-                    self._reply(404, "text/plain", b"not found")
-
-            def _reply(self, status: int, content_type: str, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("content-type", content_type)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    server = Site()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.fail(
-            "chromium is not installed: the browser test needs Debian's chromium "
-            "(scripts/setup.sh installs it; or `apt-get install -y chromium`, or set GAPFILL_CHROMIUM)"
-        )
-    running = Browser(executable)
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def publish(
-    cfn: Any, aws: Callable[[str], Any], unique: Callable[[str], str], site: Site
-) -> Callable[..., str]:
-    """Generate the page with the real provider into moto's S3 and serve what it wrote."""
-
-    def make(name: str, **values: str) -> str:
-        bucket = unique("ccp-site")
-        aws("s3").create_bucket(Bucket=bucket)
-        answer = cfn.create(
-            "Custom::HtmlPage",
-            {
-                "Bucket": bucket,
-                "Key": "index.html",
-                "Values": {
-                    "Region": "us-east-1",
-                    "StreamsUrl": f"{site.base}/streams/connect-streams-min.js",
-                    "LoginPopup": "false",
-                    "Height": "600px",
-                    **values,
-                },
-            },
-        )
-        assert answer.ok, answer.reason
-        body = aws("s3").get_object(Bucket=bucket, Key="index.html")["Body"].read()
-        site.pages[f"/{name}.html"] = body
-        return f"{site.base}/{name}.html"
-
-    return make
 
 
 def save_screenshot(page: Page, name: str) -> list[bytes]:
@@ -250,7 +130,7 @@ def _wait_for_event(site: Site, before: int, kind: str, timeout: float = 10.0) -
 
 def test_default_streams_integrity_matches_the_pinned_npm_package() -> None:
     """The page's default CDN script carries SRI; it must be the hash of the pinned release."""
-    digest = base64.b64encode(hashlib.sha384(_streams_script()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha384(streams_script()).digest()).decode()
     assert f"sha384-{digest}" == ccp_template.DEFAULT_STREAMS_INTEGRITY
     installed = json.loads((STREAMS.parents[1] / "package.json").read_text())["version"]
     assert installed == ccp_template.STREAMS_VERSION

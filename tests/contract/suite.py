@@ -30,6 +30,8 @@ class Env:
     unique: Callable[[str], str]
     logs: Any = None
     scratch: dict[str, Any] = field(default_factory=dict)
+    #: The StackId the runner puts in its events (a case whose provider checks it needs it).
+    stack_id: str = ""
 
 
 @dataclass
@@ -43,10 +45,7 @@ class ContractCase:
     * ``exists(env, physical_id, props)``: is the resource there (and ours)?
     * ``bad_values``: ``(text the Reason must contain, props transformer)`` pairs for invalid input;
     * ``secrets(env, answer, props)``: secret strings that must never be in a response or log line;
-    * ``count(env, props)``: how many resources match props (for the duplicate RequestId check);
-    * ``delete_keeps``: Delete leaves the resource as it is by design (a read-only lookup, a
-      database schema whose data must survive): the checks after a Delete then assert that it is
-      still there, instead of gone.
+    * ``count(env, props)``: how many resources match props (for the duplicate RequestId check).
     """
 
     resource_type: str
@@ -59,7 +58,9 @@ class ContractCase:
     count: Callable[[Env, dict[str, Any]], int] | None = None
     required: tuple[str, ...] = ()
     function_timeout: float = 900.0
-    delete_keeps: bool = False
+    #: The type documents that Delete leaves what it configured (a shared account setting):
+    #: after a delete the suite then checks that it is still there, instead of gone.
+    retained_on_delete: bool = False
 
     @property
     def id(self) -> str:
@@ -88,16 +89,16 @@ def assert_one_valid_response(answer: Answer, expect: str | None = None) -> dict
     return body
 
 
-def _assert_deleted(case: ContractCase, env: Env, pid: str, props: dict[str, Any], what: str = "") -> None:
-    """Gone after Delete, or, for a type whose Delete keeps by design, still exactly there."""
-    if case.delete_keeps:
-        assert case.exists(env, pid, props), f"Delete of a keeping type removed the resource{what}"
-    else:
-        assert not case.exists(env, pid, props), f"resource still there after delete{what}"
-
-
 def _create(cfn: LocalCloudFormation, case: ContractCase, props: dict[str, Any], **kw: Any) -> Answer:
     return cfn.create(case.resource_type, props, **kw)
+
+
+def assert_gone(case: ContractCase, env: Env, physical_id: str, props: dict[str, Any]) -> None:
+    """After a Delete: gone, or, for a type that documents keeping it, still there."""
+    if case.retained_on_delete:
+        assert case.exists(env, physical_id, props), "a resource documented as retained vanished on delete"
+    else:
+        assert not case.exists(env, physical_id, props), "resource still there after delete"
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def check_create_then_delete(cfn: LocalCloudFormation, case: ContractCase, env: 
     deleted = cfn.delete(case.resource_type, pid, props)
     assert_one_valid_response(deleted, "SUCCESS")
     assert deleted.physical_id == pid
-    _assert_deleted(case, env, pid, props)
+    assert_gone(case, env, pid, props)
 
 
 def check_update_in_place_keeps_id(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -130,7 +131,7 @@ def check_update_in_place_keeps_id(cfn: LocalCloudFormation, case: ContractCase,
     assert rolled.physical_id == created.physical_id
     assert case.exists(env, rolled.physical_id, props)
     assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
-    _assert_deleted(case, env, created.physical_id, props)
+    assert_gone(case, env, created.physical_id, props)
 
 
 def check_update_replacing_then_delete_old(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -149,10 +150,10 @@ def check_update_replacing_then_delete_old(cfn: LocalCloudFormation, case: Contr
     assert case.exists(env, new_id, new_props)
     # CloudFormation deletes the old one during cleanup, with the old properties.
     assert_one_valid_response(cfn.delete(case.resource_type, old_id, props), "SUCCESS")
-    _assert_deleted(case, env, old_id, props, " (old id)")
+    assert_gone(case, env, old_id, props)
     assert case.exists(env, new_id, new_props), "deleting the old resource removed the new one"
     assert_one_valid_response(cfn.delete(case.resource_type, new_id, new_props), "SUCCESS")
-    _assert_deleted(case, env, new_id, new_props, " (new id)")
+    assert_gone(case, env, new_id, new_props)
 
 
 def check_delete_twice(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
@@ -161,7 +162,7 @@ def check_delete_twice(cfn: LocalCloudFormation, case: ContractCase, env: Env) -
     assert_one_valid_response(created, "SUCCESS")
     for _ in range(2):
         assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
-    _assert_deleted(case, env, created.physical_id, props)
+    assert_gone(case, env, created.physical_id, props)
 
 
 @contextlib.contextmanager

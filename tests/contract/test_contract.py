@@ -38,4 +38,4 @@ def _available(resource_type: str) -> bool:
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
 def test_contract(check: Any, case: ContractCase, cfn: Any, aws: Any, unique: Any, logs: Any) -> None:
     cfn.function_timeout = case.function_timeout
-    check(cfn, case, Env(client=aws, unique=unique, logs=logs))
+    check(cfn, case, Env(client=aws, unique=unique, logs=logs, stack_id=cfn.stack_id))

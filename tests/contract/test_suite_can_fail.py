@@ -158,5 +158,5 @@ def test_a_keeping_type_whose_delete_removes_fails_the_suite(
     from tests.contract.cases.postgres_sql import CASE as POSTGRES
 
     env = Env(client=aws, unique=unique, logs=logs)
-    with pytest.raises(AssertionError, match="Delete of a keeping type removed the resource"):
+    with pytest.raises(AssertionError, match="a resource documented as retained vanished on delete"):
         check_create_then_delete(broken_cfn(PostgresDeleteThatDrops.make()), POSTGRES, env)

@@ -30,8 +30,8 @@ CASES = load_cases()
 BY_TYPE = {case.resource_type: case for case in CASES}
 
 
-def _env(aws: Any, unique: Any, logs: Any) -> Env:
-    return Env(client=aws, unique=unique, logs=logs)
+def _env(aws: Any, unique: Any, logs: Any, cfn: LocalCloudFormation | None = None) -> Env:
+    return Env(client=aws, unique=unique, logs=logs, stack_id=cfn.stack_id if cfn else "")
 
 
 def _records(logs: Any, message: str) -> list[dict[str, Any]]:
@@ -57,7 +57,7 @@ def test_aws_5xx_and_throttling_are_retried_and_the_operation_succeeds(
     own throttling error); create and delete still succeed with one response each."""
     cfn.function_timeout = case.function_timeout
     with aws_faults(FaultPlan(times=1)) as plan:
-        check_create_then_delete(cfn, case, _env(aws, unique, logs))
+        check_create_then_delete(cfn, case, _env(aws, unique, logs, cfn))
     assert plan.total >= 1, "no AWS call was faulted: the provider made no AWS call?"
     assert all(plan.passed[op] >= 1 for op in plan.injected), (
         f"an operation was faulted but never retried: {dict(plan.injected)} vs {dict(plan.passed)}"
@@ -77,7 +77,7 @@ def test_connect_throttling_by_the_emulator_is_absorbed(
     connect.knobs.update({"throttle_rate_scale": 1.0, "throttle_burst_scale": 1.0})
     try:
         cfn.function_timeout = case.function_timeout
-        check_create_then_delete(cfn, case, _env(aws, unique, logs))
+        check_create_then_delete(cfn, case, _env(aws, unique, logs, cfn))
     finally:
         connect.knobs.update({"throttle_rate_scale": None})
 
@@ -90,7 +90,7 @@ def test_response_put_failing_twice_is_retried_and_lands_once(
     case: ContractCase, cfn: LocalCloudFormation, aws: Any, unique: Any, logs: Any
 ) -> None:
     cfn.function_timeout = case.function_timeout
-    env = _env(aws, unique, logs)
+    env = _env(aws, unique, logs, cfn)
     props = case.make_properties(env)
     cfn.server.fail_next = [500, 503]
     created = cfn.create(case.resource_type, props)
@@ -106,7 +106,7 @@ def test_response_url_that_always_fails_ends_bounded_with_an_error_log(
     cfn: LocalCloudFormation, aws: Any, unique: Any, logs: Any
 ) -> None:
     case = BY_TYPE.get("Custom::S3BucketNotification", CASES[0])
-    props = case.make_properties(_env(aws, unique, logs))
+    props = case.make_properties(_env(aws, unique, logs, cfn))
     cfn.server.fail_next = [500] * 1000
     event = cfn.event("Create", case.resource_type, props)
     finished = threading.Event()
@@ -138,7 +138,7 @@ def test_hung_aws_call_with_little_time_left_answers_failed_before_the_deadline(
 ) -> None:
     """The first AWS call hangs until a response has arrived (or well past the Lambda deadline):
     the watchdog answers FAILED while it hangs, and nothing answers a second time."""
-    env = _env(aws, unique, logs)
+    env = _env(aws, unique, logs, cfn)
     props = case.make_properties(env)
     timeout = 2.0
     seen: dict[str, bool] = {}
@@ -192,7 +192,7 @@ def test_slow_async_work_with_little_time_left_continues_in_a_reinvocation(
     resource_type: str, cfn: LocalCloudFormation, aws: Any, unique: Any, logs: Any
 ) -> None:
     case = BY_TYPE[resource_type]
-    props = case.make_properties(_env(aws, unique, logs))
+    props = case.make_properties(_env(aws, unique, logs, cfn))
     restore = ASYNC_KNOBS[resource_type](4.0)
     try:
         cfn.function_timeout = 3.0

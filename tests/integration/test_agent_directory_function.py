@@ -16,6 +16,7 @@ from functions.agent_directory import handler
 from providers.connect.directory import OWNER_TAG
 
 OWNER = "contact-centre.Agents.0123456789ab"
+KEY = "agent directory/team a+b.csv"
 
 
 @dataclass
@@ -64,7 +65,7 @@ def setup(
     aws("s3").create_bucket(Bucket=bucket)
     monkeypatch.setenv("INSTANCE_ID", made["Arn"])
     monkeypatch.setenv("OWNER", OWNER)
-    monkeypatch.setenv("DIRECTORY_PREFIX", "agent directory/")
+    monkeypatch.setenv("DIRECTORY_KEY", KEY)
     monkeypatch.setenv("REQUESTS_PER_SECOND", "500")
     monkeypatch.setenv("DEFAULT_ROUTING_PROFILE", "Basic Routing Profile")
     monkeypatch.setenv("DEFAULT_SECURITY_PROFILES", "Agent")
@@ -93,7 +94,7 @@ def managed(aws: Callable[[str], Any], instance_id: str) -> dict[str, Any]:
 def test_an_upload_with_an_encoded_key_syncs_the_directory(
     aws: Callable[[str], Any], setup: dict[str, Any], logs: Any
 ) -> None:
-    key = "agent directory/team a+b.csv"
+    key = KEY
     put_csv(aws, setup["bucket"], key, [[f"fn{i}", "F", "L"] for i in range(5)])
     result = handler.lambda_handler(s3_event(setup["bucket"], key), Context())
     (summary,) = result["results"]
@@ -127,11 +128,14 @@ def test_other_keys_and_events_are_ignored(aws: Callable[[str], Any], setup: dic
 
 
 def test_a_bad_file_changes_nothing_and_reports_lines(
-    aws: Callable[[str], Any], setup: dict[str, Any]
+    aws: Callable[[str], Any], setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "agent directory/bad.csv"
+    monkeypatch.setenv("DIRECTORY_KEYS", f"{KEY};{key}")
     aws("s3").put_object(
-        Bucket=setup["bucket"], Key=key, Body=b"Username,Email\nok,ok@example.com\nbad,nope\n"
+        Bucket=setup["bucket"],
+        Key=key,
+        Body=b"Username,FirstName,LastName,Email\nok,O,K,ok@example.com\nbad,B,D,nope\n",
     )
     (summary,) = handler.lambda_handler(s3_event(setup["bucket"], key), Context())["results"]
     assert summary["status"] == "invalid"
@@ -140,9 +144,10 @@ def test_a_bad_file_changes_nothing_and_reports_lines(
 
 
 def test_a_long_sync_continues_through_self_invocation(
-    aws: Callable[[str], Any], setup: dict[str, Any]
+    aws: Callable[[str], Any], setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "agent directory/long.csv"
+    monkeypatch.setenv("DIRECTORY_PATTERN", "agent directory/l*.csv")
     put_csv(aws, setup["bucket"], key, [[f"ln{i:02}", "F", "L"] for i in range(12)])
     queued: list[dict[str, Any]] = []
     handler.set_reinvoker(lambda payload, _ctx: queued.append(json.loads(json.dumps(payload))))
@@ -161,3 +166,41 @@ def test_a_long_sync_continues_through_self_invocation(
     assert rest["Created"] == 12, "counts carry over the continuation"
     assert rest["Unchanged"] == 0
     assert len(managed(aws, setup["instance_id"])) == 12
+
+
+def _ten_synced(aws: Callable[[str], Any], setup: dict[str, Any]) -> None:
+    put_csv(aws, setup["bucket"], KEY, [[f"keep{i}", "F", "L"] for i in range(10)])
+    (summary,) = handler.lambda_handler(s3_event(setup["bucket"], KEY), Context())["results"]
+    assert (summary["status"], summary["Created"]) == ("synced", 10)
+
+
+def test_another_csv_in_the_folder_is_only_logged(
+    aws: Callable[[str], Any], setup: dict[str, Any], logs: Any
+) -> None:
+    """Issue 11 item 1: before, this upload gave Created 1, Deleted 10."""
+    _ten_synced(aws, setup)
+    other = "agent directory/new-hires.csv"
+    put_csv(aws, setup["bucket"], other, [["hire0", "F", "L"]])
+    assert handler.lambda_handler(s3_event(setup["bucket"], other), Context()) == {"results": []}
+    assert sorted(managed(aws, setup["instance_id"])) == sorted(f"keep{i}" for i in range(10))
+    assert "not the configured directory CSV" in logs.text
+
+
+def test_the_upload_function_applies_the_same_deletion_guard(
+    aws: Callable[[str], Any], setup: dict[str, Any], logs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ten_synced(aws, setup)
+    put_csv(aws, setup["bucket"], KEY, [])
+    (summary,) = handler.lambda_handler(s3_event(setup["bucket"], KEY), Context())["results"]
+    assert summary["status"] == "refused"
+    assert summary["reason"].startswith("AllowEmpty: ")
+    assert "would delete 10 of 10 managed users" in summary["reason"]
+    put_csv(aws, setup["bucket"], KEY, [["keep0", "F", "L"]])
+    (summary,) = handler.lambda_handler(s3_event(setup["bucket"], KEY), Context())["results"]
+    assert summary["status"] == "refused"
+    assert summary["reason"].startswith("MaxDeletions: ")
+    assert "agent directory refused by the deletion guard" in logs.text
+    assert len(managed(aws, setup["instance_id"])) == 10
+    monkeypatch.setenv("MAX_DELETIONS", "9")
+    (summary,) = handler.lambda_handler(s3_event(setup["bucket"], KEY), Context())["results"]
+    assert (summary["status"], summary["Deleted"]) == ("synced", 9)

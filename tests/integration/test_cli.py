@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from gapfill.emulator.server import EMULATOR_ENV, free_port
+from tests.integration.s3_destinations import s3_may
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFICATION = {
@@ -112,7 +113,10 @@ def test_emulator_command_serves_until_stopped_and_invoke_uses_it() -> None:
         s3 = session.client("s3", endpoint_url=endpoint)
         sqs = session.client("sqs", endpoint_url=endpoint)
         s3.create_bucket(Bucket="cli-served-bucket")
-        sqs.create_queue(QueueName="cli-uploads")
+        queue_url = sqs.create_queue(QueueName="cli-uploads")["QueueUrl"]
+        # S3 validates the destination on every PUT: the queue policy comes first.
+        policy = s3_may("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:cli-uploads")
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
         props = dict(NOTIFICATION, BucketName="cli-served-bucket")
         out = gapfill(
             "invoke",

@@ -49,7 +49,8 @@ class Context:
 
 module, _, name = handler.rpartition(".")
 result = getattr(importlib.import_module(module), name)(event, Context(120.0))
-roots = ("functions", "providers", "aws_lambda_powertools", "typing_extensions", "boto3", "jsonschema", "moto")
+roots = ("functions", "providers", "aws_lambda_powertools", "typing_extensions", "boto3", "jsonschema", "moto",
+         "lambda_function")
 origins = {m: getattr(sys.modules[m], "__file__", None) for m in sorted(sys.modules) if m.split(".")[0] in roots}
 print(json.dumps({"result": result, "origins": origins}))
 """
@@ -118,7 +119,7 @@ def assert_from_the_zip(origins: dict[str, str | None], task: Path) -> None:
             assert Path(origin).is_relative_to(task), (module, origin)
 
 
-@pytest.mark.parametrize("name", [spec.name for spec in zipbuild.FUNCTIONS])
+@pytest.mark.parametrize("name", [spec.name for spec in zipbuild.FUNCTIONS if not spec.source])
 def test_each_handler_imports_from_its_zip_in_a_boto3_only_environment(
     functions: Functions, emulator: Emulator, name: str
 ) -> None:
@@ -129,6 +130,32 @@ def test_each_handler_imports_from_its_zip_in_a_boto3_only_environment(
     loaded = {m.split(".")[0] for m in answer["origins"]}
     assert "functions" in loaded
     assert ("providers" in loaded) == (name == "agent_directory")
+
+
+@pytest.mark.parametrize(
+    ("name", "event", "expected"),
+    [
+        ("http_api_handler", {"routeKey": "GET /nowhere"}, 404),
+        ("websocket_event_handler", {"Records": []}, {"uploads": 0, "sessionsUpdated": 0}),
+    ],
+)
+def test_root_module_functions_run_from_their_zip_alone(
+    functions: Functions, emulator: Emulator, name: str, event: dict[str, Any], expected: Any
+) -> None:
+    """The QR upload functions: ``lambda_function.lambda_handler`` at the zip's root, boto3 only."""
+    env = {"SESSIONS_TABLE_NAME": "t", "UPLOAD_BUCKET_NAME": "b", "WS_API_ENDPOINT": emulator.endpoint}
+    answer = invoke(functions, name, event, emulator, env)
+    result = answer["result"]
+    assert (result["statusCode"] if isinstance(expected, int) else result) == expected
+    assert "lambda_function" in answer["origins"]
+    assert not {m.split(".")[0] for m in answer["origins"]} & {
+        "functions",
+        "providers",
+        "aws_lambda_powertools",
+    }
+    for module, origin in answer["origins"].items():
+        if origin is not None and module.split(".")[0] != "boto3":
+            assert Path(origin).is_relative_to(functions.tasks[name]), (module, origin)
 
 
 def test_chat_usage_from_the_zip_writes_a_usage_record(
@@ -182,7 +209,7 @@ def test_agent_directory_from_the_zip_syncs_an_uploaded_csv(
         {
             "INSTANCE_ID": instance["Arn"],
             "OWNER": owner,
-            "DIRECTORY_PREFIX": "agents/",
+            "DIRECTORY_KEY": key,
             "REQUESTS_PER_SECOND": "500",
             "DEFAULT_ROUTING_PROFILE": "Basic Routing Profile",
             "DEFAULT_SECURITY_PROFILES": "Agent",

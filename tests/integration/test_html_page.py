@@ -291,3 +291,54 @@ def test_a_replacement_moving_the_page_takes_over_its_own_script_copy(
     assert get(aws, bucket, "ccp/connect-streams-min.js")["Body"].read() == b"/* streams */"
     assert cfn.delete(TYPE, replaced.physical_id, renamed).ok
     assert missing(aws, bucket, "ccp/connect-streams-min.js")
+
+
+def test_a_failed_invalidation_names_the_page_so_the_rollback_delete_removes_it(
+    cfn: LocalCloudFormation, aws: Any, bucket: str, unique: Callable[[str], str]
+) -> None:
+    """Issue 11 item 8: the page and the script copy exist when CreateInvalidation fails."""
+    artifacts = unique("artifacts")
+    aws("s3").create_bucket(Bucket=artifacts)
+    aws("s3").put_object(Bucket=artifacts, Key="streams.js", Body=b"/* streams */")
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "StreamsScriptLocation": {"Bucket": artifacts, "Key": "streams.js"},
+        "DistributionId": "EDFDVBD6EXAMPLE",  # no such distribution: the invalidation fails
+    }
+    answer = cfn.create(TYPE, props)
+    assert answer.status == "FAILED"
+    assert "CreateInvalidation" in answer.reason
+    assert answer.physical_id == f"s3://{bucket}/ccp/index.html"
+    assert cfn.delete(TYPE, answer.physical_id, props).ok
+    assert missing(aws, bucket, "ccp/index.html")
+    assert missing(aws, bucket, "ccp/connect-streams-min.js")
+    assert get(aws, bucket, "other/app.js")["Body"].read() == b"someone else's"
+
+
+def test_a_put_failing_after_the_script_copy_still_gets_the_copy_removed(
+    cfn: LocalCloudFormation, aws: Any, bucket: str, unique: Callable[[str], str]
+) -> None:
+    from tests.faults.inject import aws_hook
+
+    artifacts = unique("artifacts")
+    aws("s3").create_bucket(Bucket=artifacts)
+    aws("s3").put_object(Bucket=artifacts, Key="streams.js", Body=b"/* streams */")
+    props = {
+        "Bucket": bucket,
+        "Key": "ccp/index.html",
+        "Values": CCP,
+        "StreamsScriptLocation": {"Bucket": artifacts, "Key": "streams.js"},
+    }
+
+    def refuse_put(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name == "PutObject" and params.get("Key") == "ccp/index.html":
+            raise RuntimeError("simulated: PutObject failed")
+
+    with aws_hook("before-parameter-build", refuse_put):
+        answer = cfn.create(TYPE, props)
+    assert answer.status == "FAILED"
+    assert not missing(aws, bucket, "ccp/connect-streams-min.js"), "the copy was made before the failure"
+    assert cfn.delete(TYPE, answer.physical_id, props).ok
+    assert missing(aws, bucket, "ccp/connect-streams-min.js")

@@ -53,6 +53,8 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     page = next(c for c in deployment.created if c.resource_type == "Custom::HtmlPage")
     body = aws("s3").get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"].read()
     assert b"initCCP" in body
+    # SamlUrl in the local parameters reaches the page as its login URL (main -> frontend -> page).
+    assert b"https://idp.example.com/saml/relay?RelayState=connect" in body
     notification = next(c for c in deployment.created if c.logical_id == "TranscriptNotification")
     config = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
     assert config["LambdaFunctionConfigurations"]
@@ -65,7 +67,8 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     env = aws("lambda").get_function_configuration(FunctionName=function.ref)["Environment"]["Variables"]
     assert env["OWNER"] == directory.data["OwnerTag"]
     assert env["INSTANCE_ID"] == instance.data["Id"]
-    assert env["DIRECTORY_PREFIX"] == "agents/"
+    # ... and syncing only the directory's own CSV, not any other file of that folder.
+    assert env["DIRECTORY_KEY"] == directory.properties["Key"]
     directory_config = aws("s3").get_bucket_notification_configuration(
         Bucket=uploads.properties["BucketName"]
     )
@@ -140,3 +143,70 @@ def test_a_failing_resource_makes_the_job_fail(tmp_path: Path, capsys: Any) -> N
     out = capsys.readouterr().out
     assert "NoSuchProperty: unknown property" in out
     assert "0/1 operations succeeded" in out
+
+
+QR = ROOT / "templates" / "qr-upload.yaml"
+
+
+def test_a_flat_template_is_played_and_rehearsed_with_what_it_offers(
+    tmp_path: Path, capsys: Any, aws: Any
+) -> None:
+    """The QR stack has no nested stacks and no replaceable resource: it is still played, the
+    rehearsal says what it skipped, and the stack deletion empties its own buckets."""
+    args = _args(tmp_path, QR)
+    args.rehearse = True
+    args.parameters = str(SEED_DIR / "qr-upload-local-parameters.json")
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    for logical in (
+        "WebsiteFiles",
+        "WebsiteBucketEmptier",
+        "UploadBucketEmptier",
+        "ApiGatewayAccount",
+        "UploadNotification",
+    ):
+        assert f"qr-upload  {logical}" in out, logical
+    assert "rehearsal: qr-upload.yaml: no resource offers a replacement to rehearse; skipped" in out
+    assert "11/11 operations succeeded (qr-upload.yaml)" in out
+
+
+def test_a_flat_template_deploys_its_custom_resources(emulator: Any, aws: Any) -> None:
+    params = _parameters_file(SEED_DIR / "qr-upload-local-parameters.json")
+    deployment = LocalDeployment(QR, params, progress=lambda _line: None, stack_name="it-qr")
+    try:
+        deployment.deploy()
+        assert not deployment.failed, deployment.table()
+        config = aws("s3").get_object(Bucket="qr-upload-website-dev", Key="config.json")["Body"].read()
+        assert json.loads(config)["webSocketUrl"].endswith("/dev")
+        aws("s3").put_object(Bucket="qr-upload-uploads-dev", Key="session-uploads/x/y.jpg", Body=b"1")
+        deployment.rehearse_update()
+        deployment.delete_all()
+        assert not deployment.failed, deployment.table()
+        # EmptyBucketsOnDelete is true in the local parameters: the deletion emptied both buckets.
+        for bucket in ("qr-upload-website-dev", "qr-upload-uploads-dev"):
+            listing = aws("s3").list_object_versions(Bucket=bucket)
+            assert not listing.get("Versions"), bucket
+            assert not listing.get("DeleteMarkers"), bucket
+    finally:
+        deployment.close()
+
+
+def test_parameters_are_checked_against_allowed_values_and_patterns(tmp_path: Path, capsys: Any) -> None:
+    assert (
+        main(_args(tmp_path, QR, parameters={"Environment": "local", "LambdaDeploymentBucket": "b-1"})) == 2
+    )
+    err = capsys.readouterr().err
+    assert "parameter 'Environment' must be one of dev, prod (got 'local')" in err
+    assert main(_args(tmp_path, QR, parameters={"LambdaDeploymentBucket": "Not_A_Bucket"})) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'LambdaDeploymentBucket' must match pattern" in err
+    assert "Traceback" not in err
+
+
+def test_bad_yaml_is_one_line(tmp_path: Path, capsys: Any) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources:\n  A:\n    Type: [unclosed\n")
+    assert main(_args(tmp_path, broken)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("gapfill deploy --local: broken.yaml: line ")

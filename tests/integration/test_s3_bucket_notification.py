@@ -1,6 +1,7 @@
 """Custom::S3BucketNotification against moto server over HTTP, driven by the local
-CloudFormation runner: other people's notifications survive, EventBridge is only switched
-off by whoever switched it on, and destinations S3 cannot validate yet are retried."""
+CloudFormation runner: other people's notifications survive, EventBridge is never switched
+off by us, destinations S3 cannot validate yet are retried, and someone else's broken
+destination never blocks our Delete."""
 
 from __future__ import annotations
 
@@ -82,7 +83,11 @@ def _ours(aws: Client, unique: Callable[[str], str]) -> dict[str, Any]:
             }
         ],
         "TopicConfigurations": [
-            {"Event": "s3:ObjectRemoved:Delete", "Topic": dest.topic(aws, unique("our-t"))}
+            {
+                "Event": "s3:ObjectRemoved:Delete",
+                "Topic": dest.topic(aws, unique("our-t")),
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
         ],
         "LambdaConfigurations": [
             {
@@ -136,9 +141,11 @@ def test_others_notifications_survive_create_update_delete(
     )
 
 
-def test_eventbridge_switched_on_by_us_is_switched_off_on_delete(
+def test_eventbridge_switched_on_by_us_stays_on_after_delete(
     cfn: LocalCloudFormation, aws: Client, unique: Any
 ) -> None:
+    """Once on, anyone may rely on EventBridge delivery and nobody can tell who does: our
+    Delete removes our entries only and leaves the switch on (as the AWS CDK does)."""
     bucket = dest.bucket(aws, unique("eb-off"))
     theirs = {
         "QueueConfigurations": [
@@ -151,11 +158,11 @@ def test_eventbridge_switched_on_by_us_is_switched_off_on_delete(
         "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
     }
     created = _ok(cfn.create(TYPE, props))
-    assert created.physical_id.endswith("/eventbridge")
+    assert not created.physical_id.endswith("/eventbridge")
     assert created.data["ConfigurationIds"] == ""
     assert _semantic(dest.read(aws, bucket))["eventbridge"]
     _ok(cfn.delete(TYPE, created.physical_id, props))
-    assert _semantic(dest.read(aws, bucket)) == _semantic(theirs)
+    assert _semantic(dest.read(aws, bucket)) == {**_semantic(theirs), "eventbridge": True}
 
 
 def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, unique: Any) -> None:
@@ -164,7 +171,13 @@ def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, un
         "BucketName": bucket,
         "NotificationConfiguration": {
             "EventBridgeConfiguration": {"EventBridgeEnabled": True},
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q"))}],
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": dest.queue(aws, unique("q")),
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ],
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -173,34 +186,36 @@ def test_eventbridge_found_on_stays_on(cfn: LocalCloudFormation, aws: Client, un
     assert _semantic(dest.read(aws, bucket)) == _semantic(others)
 
 
-def test_eventbridge_follows_updates_but_only_ours_is_undone(
+def test_eventbridge_is_never_switched_off_by_an_update_or_a_delete(
     cfn: LocalCloudFormation, aws: Client, unique: Any
 ) -> None:
     queue = dest.queue(aws, unique("q"))
-    plain = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    plain = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": ours}]}
     with_eb = {**plain, "EventBridgeConfiguration": {"EventBridgeEnabled": True}}
-
-    # Created with EventBridge (found off): an update that drops it switches it off again.
     bucket = dest.bucket(aws, unique("eb-upd"))
     owned = {"BucketName": bucket, "NotificationConfiguration": with_eb}
     created = _ok(cfn.create(TYPE, owned))
     dropped = {"BucketName": bucket, "NotificationConfiguration": plain}
     _ok(cfn.update(TYPE, created.physical_id, dropped, owned))
-    assert not _semantic(dest.read(aws, bucket))["eventbridge"]
-    _ok(cfn.update(TYPE, created.physical_id, owned, dropped))  # rollback
-    assert _semantic(dest.read(aws, bucket))["eventbridge"]
-    _ok(cfn.delete(TYPE, created.physical_id, owned))
-    assert dest.read(aws, bucket) == {}
+    assert _semantic(dest.read(aws, bucket))["eventbridge"], "an update switched EventBridge off"
+    _ok(cfn.delete(TYPE, created.physical_id, dropped))
+    assert dest.read(aws, bucket) == {"EventBridgeConfiguration": {}}
 
-    # Created without it: enabling it later cannot be recorded, so it is left on (safe side).
-    other = dest.bucket(aws, unique("eb-late"))
-    first = {"BucketName": other, "NotificationConfiguration": plain}
-    made = _ok(cfn.create(TYPE, first))
-    later = {"BucketName": other, "NotificationConfiguration": with_eb}
-    _ok(cfn.update(TYPE, made.physical_id, later, first))
-    assert _semantic(dest.read(aws, other))["eventbridge"]
-    _ok(cfn.delete(TYPE, made.physical_id, later))
-    assert dest.read(aws, other) == {"EventBridgeConfiguration": {}}
+
+def test_an_old_physical_id_that_recorded_eventbridge_still_deletes_from_the_id_alone(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    """Physical ids issued when Delete still switched EventBridge off end in /eventbridge:
+    such a Delete, even with stale properties, removes ours and leaves EventBridge on."""
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    created = _ok(cfn.create(TYPE, props, logical_id="Legacy"))
+    legacy_id = f"{created.physical_id}/eventbridge"
+    assert config.PhysicalId.parse(legacy_id) is not None
+    stale = {"BucketName": "elsewhere", "NotificationConfiguration": {"EventBridgeConfiguration": {}}}
+    _ok(cfn.delete(TYPE, legacy_id, stale, logical_id="Legacy"))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
 
 
 def test_unvalidated_destination_is_retried_then_succeeds(
@@ -212,7 +227,13 @@ def test_unvalidated_destination_is_retried_then_succeeds(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -231,7 +252,13 @@ def test_unvalidated_destination_fails_after_bounded_retries_with_s3s_message(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     before = dest.read(aws, bucket)
@@ -256,7 +283,13 @@ def test_skip_destination_validation_only_when_asked(
         "BucketName": bucket,
         "SkipDestinationValidation": True,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     created = _ok(cfn.create(TYPE, props))
@@ -313,7 +346,12 @@ def test_an_id_owned_by_someone_else_is_never_taken_over(
         "BucketName": bucket,
         "NotificationConfiguration": {
             "QueueConfigurations": [
-                {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "their-queue"}
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": dest.queue(aws, unique("q")),
+                    "Id": "their-queue",
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
             ]
         },
     }
@@ -328,7 +366,12 @@ def test_ids_given_in_the_template_are_used_and_owned(
     bucket, others = _bucket_with_others(aws, unique)
     block = {
         "QueueConfigurations": [
-            {"Event": "s3:ObjectCreated:*", "Queue": dest.queue(aws, unique("q")), "Id": "orders-intake"}
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": dest.queue(aws, unique("q")),
+                "Id": "orders-intake",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
         ]
     }
     props = {"BucketName": bucket, "NotificationConfiguration": block}
@@ -392,30 +435,41 @@ EVENTS = st.lists(
 )
 
 
+@pytest.fixture(scope="module")
+def pool(emulator: Any) -> dict[str, list[str]]:
+    """Real destinations that let S3 deliver (S3 validates every one on every PUT), by kind."""
+    import boto3
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint)
+
+    tag = uuid.uuid4().hex[:8]
+    return {
+        "LambdaFunctionConfigurations": [dest.function(client, f"prop-fn{i}-{tag}") for i in range(6)],
+        "QueueConfigurations": [dest.queue(client, f"prop-q{i}-{tag}") for i in range(7)],
+        "TopicConfigurations": [dest.topic(client, f"prop-t{i}-{tag}") for i in range(7)],
+    }
+
+
 @st.composite
-def foreign_documents(draw: Any) -> dict[str, Any]:
+def foreign_documents(draw: Any, pool: dict[str, list[str]]) -> dict[str, Any]:
+    """Someone else's valid document: each entry under its own ``x<n>/`` prefix, so that no two
+    overlap (S3 refuses overlapping rules) and none overlaps ours under ``ours/``."""
     doc: dict[str, Any] = {}
     serial = 0
     for kind in config.KINDS:
         entries = []
         for _ in range(draw(st.integers(0, 2))):
             serial += 1
-            service = {
-                "LambdaFunctionConfigurations": "lambda",
-                "QueueConfigurations": "sqs",
-                "TopicConfigurations": "sns",
-            }[kind.api_key]
-            resource = "function:f" if service == "lambda" else "d"
             entry: dict[str, Any] = {
                 "Id": draw(st.sampled_from(["other", "gapfill-", "x"])) + str(serial),
-                kind.api_arn: f"arn:aws:{service}:us-east-1:123456789012:{resource}{serial}",
+                kind.api_arn: pool[kind.api_key][serial - 1],
                 "Events": draw(EVENTS),
             }
-            names = draw(st.lists(st.sampled_from(["prefix", "suffix"]), max_size=2, unique=True))
-            if names:
-                entry["Filter"] = {
-                    "Key": {"FilterRules": [{"Name": n, "Value": draw(RULE_VALUES)} for n in names]}
-                }
+            rules = [{"Name": "prefix", "Value": f"x{serial}/{draw(RULE_VALUES)}"}]
+            if draw(st.booleans()):
+                rules.append({"Name": "suffix", "Value": draw(RULE_VALUES)})
+            entry["Filter"] = {"Key": {"FilterRules": rules}}
             entries.append(entry)
         if entries:
             doc[kind.api_key] = entries
@@ -426,7 +480,7 @@ def foreign_documents(draw: Any) -> dict[str, Any]:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    foreign=foreign_documents(),
+    data=st.data(),
     first_event=st.sampled_from(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
     prefix=RULE_VALUES,
     eventbridge=st.booleans(),
@@ -434,16 +488,19 @@ def foreign_documents(draw: Any) -> dict[str, Any]:
 def test_random_foreign_configurations_survive_on_moto(
     cfn: LocalCloudFormation,
     aws: Client,
-    foreign: dict[str, Any],
+    pool: dict[str, list[str]],
+    data: Any,
     first_event: str,
     prefix: str,
     eventbridge: bool,
 ) -> None:
+    foreign = data.draw(foreign_documents(pool))
     bucket = dest.bucket(aws, f"prop-{uuid.uuid4().hex[:12]}")
     if foreign:
         aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=foreign)
-    queue = "arn:aws:sqs:us-east-1:123456789012:ours"
-    block: dict[str, Any] = {"QueueConfigurations": [{"Event": first_event, "Queue": queue}]}
+    queue = pool["QueueConfigurations"][-1]
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    block: dict[str, Any] = {"QueueConfigurations": [{"Event": first_event, "Queue": queue, "Filter": ours}]}
     if eventbridge:
         block["EventBridgeConfiguration"] = {"EventBridgeEnabled": True}
     props = {"BucketName": bucket, "NotificationConfiguration": block}
@@ -457,17 +514,21 @@ def test_random_foreign_configurations_survive_on_moto(
             "TopicConfigurations": [
                 {
                     "Event": "s3:ObjectCreated:Put",
-                    "Topic": "arn:aws:sns:us-east-1:123456789012:ours",
-                    "Filter": {"S3Key": {"Rules": [{"Name": "Prefix", "Value": prefix}]}},
+                    "Topic": pool["TopicConfigurations"][-1],
+                    "Filter": {"S3Key": {"Rules": [{"Name": "Prefix", "Value": f"ours/{prefix}"}]}},
                 }
             ],
         },
     }
+    if first_event == "s3:ObjectCreated:*":  # ours/... under ours/ for the same events: refused
+        changed["NotificationConfiguration"]["TopicConfigurations"][0]["Event"] = "s3:ObjectRestore:Post"
     updated = _ok(cfn.update(TYPE, created.physical_id, changed, props, logical_id=logical))
     assert len(updated.data["ConfigurationIds"].split(",")) == 2
     _assert_others_intact(aws, bucket, foreign)
     _ok(cfn.delete(TYPE, created.physical_id, changed, logical_id=logical))
-    assert _semantic(dest.read(aws, bucket)) == _semantic(foreign)
+    left = _semantic(foreign)
+    left["eventbridge"] = left["eventbridge"] or eventbridge  # never switched off by us
+    assert _semantic(dest.read(aws, bucket)) == left
 
 
 def test_validation_retries_continue_in_a_re_invocation(
@@ -480,7 +541,13 @@ def test_validation_retries_continue_in_a_re_invocation(
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {
-            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": queue,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+                }
+            ]
         },
     }
     cfn.function_timeout = 3.0
@@ -497,10 +564,26 @@ def test_two_resources_on_one_bucket_leave_each_other_alone(
     bucket, others = _bucket_with_others(aws, unique)
     queue = dest.queue(aws, unique("shared-q"))
     # Two logical ids, one queue: ids derive from the owner too, so ownership never mixes.
-    block = {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue}]}
+    block = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": queue,
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
+        ]
+    }
     first_props = {"BucketName": bucket, "NotificationConfiguration": block}
     first = _ok(cfn.create(TYPE, first_props, logical_id="First"))
-    second_block = {"QueueConfigurations": [{"Event": "s3:ObjectRemoved:*", "Queue": queue}]}
+    second_block = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectRemoved:*",
+                "Queue": queue,
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+            }
+        ]
+    }
     second_props = {"BucketName": bucket, "NotificationConfiguration": second_block}
     second = _ok(cfn.create(TYPE, second_props, logical_id="Second"))
     assert first.physical_id != second.physical_id
@@ -510,4 +593,102 @@ def test_two_resources_on_one_bucket_leave_each_other_alone(
     assert first.data["ConfigurationIds"] not in present
     _assert_others_intact(aws, bucket, others)
     _ok(cfn.delete(TYPE, second.physical_id, second_props, logical_id="Second"))
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_a_merge_s3_would_refuse_is_refused_before_the_put_naming_both(
+    cfn: LocalCloudFormation, aws: Client, unique: Any
+) -> None:
+    """Their queue takes s3:ObjectCreated:Put under in/ ending .csv; ours would take every
+    creation under in/2024/: one upload would match both, which S3 refuses."""
+    bucket, _ = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("clash-q"))
+    rules = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "in/2024/"}]}}
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": rules}]
+        },
+    }
+    before = dest.read(aws, bucket)
+    failed = _failed(cfn.create(TYPE, props))
+    assert "NotificationConfiguration.QueueConfigurations[0] (Id gapfill-" in failed.reason
+    assert "someone else's notification 'their-queue'" in failed.reason
+    assert ids.is_failed_create_id(failed.physical_id)
+    assert dest.read(aws, bucket) == before
+
+
+def _break_their_topic(aws: Client, others: dict[str, Any]) -> str:
+    """Someone else deletes the topic their notification names: S3 now fails every validated
+    PUT of this bucket's document on it."""
+    topic = str(others["TopicConfigurations"][0]["TopicArn"])
+    aws("sns").delete_topic(TopicArn=topic)
+    return topic
+
+
+def test_someone_elses_broken_destination_never_blocks_our_delete(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "3")
+    bucket, others = _bucket_with_others(aws, unique)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    created = _ok(cfn.create(TYPE, props))
+    topic = _break_their_topic(aws, others)
+    deleted = _ok(cfn.delete(TYPE, created.physical_id, props))
+    assert deleted.invocations == 1
+    # Theirs written back exactly as S3 held it (their broken entry included); ours gone.
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+    assert topic in str(dest.read(aws, bucket)["TopicConfigurations"])
+
+
+def test_someone_elses_broken_destination_still_fails_our_create_as_s3_does(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation is skipped only for a Delete, whose document holds nothing new."""
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "2")
+    bucket, others = _bucket_with_others(aws, unique)
+    topic = _break_their_topic(aws, others)
+    props = {"BucketName": bucket, "NotificationConfiguration": _ours(aws, unique)}
+    failed = _failed(cfn.create(TYPE, props))
+    assert "Unable to validate the following destination configurations" in failed.reason
+    assert topic in failed.reason
+    assert _semantic(dest.read(aws, bucket)) == _semantic(others)
+
+
+def test_a_create_whose_first_write_landed_never_fails_with_the_made_nothing_marker(
+    cfn: LocalCloudFormation, aws: Client, unique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our write lands; another writer's stale copy then removes it and our queue stops passing
+    S3's validation, so the settle rewrite is refused to the end. The FAILED answer carries the
+    real physical id (our first write was on the bucket), never the made-nothing marker."""
+    import threading
+
+    monkeypatch.setenv("GAPFILL_S3_VALIDATION_ATTEMPTS", "2")
+    bucket, others = _bucket_with_others(aws, unique)
+    queue = dest.queue(aws, unique("late-fail-q"))
+    ours = {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}}
+    props = {
+        "BucketName": bucket,
+        "NotificationConfiguration": {
+            "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": queue, "Filter": ours}]
+        },
+    }
+    s3 = aws("s3")
+
+    def stale_writer() -> None:
+        for _ in range(2000):
+            if queue in str(dest.read(aws, bucket)):
+                s3_notifications.fail_validation(queue)
+                s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=others)
+                return
+            threading.Event().wait(0.002)
+
+    thread = threading.Thread(target=stale_writer)
+    thread.start()
+    failed = _failed(cfn.create(TYPE, props))
+    thread.join()
+    assert "Unable to validate the following destination configurations" in failed.reason
+    assert not ids.is_failed_create_id(failed.physical_id)
+    assert failed.physical_id.startswith(f"{bucket}/")
+    _ok(cfn.delete(TYPE, failed.physical_id, props))
     assert _semantic(dest.read(aws, bucket)) == _semantic(others)

@@ -25,6 +25,7 @@ import pytest
 from gapfill.bundling import zipbuild
 from gapfill.emulator import Emulator
 from gapfill.local.protocol import LocalCloudFormation
+from tests.integration.s3_destinations import s3_may
 
 TYPE = "Custom::S3BucketNotification"
 
@@ -161,6 +162,9 @@ def test_create_and_delete_run_from_the_zip_in_a_boto3_only_environment(
     queue_arn = aws("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
+    # S3 validates the destination on every PUT: the queue policy comes first.
+    policy = s3_may("sqs:SendMessage", queue_arn)
+    aws("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
     props = {
         "BucketName": bucket,
         "NotificationConfiguration": {

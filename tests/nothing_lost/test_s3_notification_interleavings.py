@@ -60,7 +60,11 @@ def local(emulator: Any) -> Iterator[LocalCloudFormation]:
 
 def _ours(pool: dict[str, list[str]], variant: int) -> dict[str, Any]:
     queues = [
-        {"Event": OUR_EVENTS[variant], "Queue": pool["queues"][variant]},
+        {
+            "Event": OUR_EVENTS[variant],
+            "Queue": pool["queues"][variant],
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": f"ours{variant}/first/"}]}},
+        },
         {
             "Event": "s3:ObjectRemoved:*",
             "Queue": pool["queues"][(variant + 1) % 3],
@@ -77,12 +81,13 @@ def _theirs(pool: dict[str, list[str]], slot: int, version: int) -> tuple[str, d
             "Id": THEIR_IDS[slot],
             "TopicArn": pool["topics"][version % 2],
             "Events": ["s3:ObjectRestore:*" if version % 2 else "s3:ObjectRemoved:Delete"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "theirs/"}]}},
         }
     return "QueueConfigurations", {
         "Id": THEIR_IDS[slot],
         "QueueArn": pool["queues"][(slot + version) % 3],
         "Events": ["s3:ObjectCreated:Post"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": f"theirs{version}/"}]}},
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": f"theirs{slot}-{version}/"}]}},
     }
 
 

@@ -32,7 +32,7 @@ def scanner() -> Any:
 def test_a_full_lifecycle_leaks_nothing(
     case: ContractCase, scanner: Scanner, cfn: LocalCloudFormation, aws: Any, unique: Any, logs: Any
 ) -> None:
-    env = Env(client=aws, unique=unique, logs=logs)
+    env = Env(client=aws, unique=unique, logs=logs, stack_id=cfn.stack_id)
     cfn.function_timeout = case.function_timeout
     props = case.make_properties(env)
     created = cfn.create(case.resource_type, props)

@@ -75,10 +75,18 @@ def test_resolution_of_supported_functions() -> None:
     }
 
 
-@pytest.mark.parametrize("name", ["Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::FindInMap", "Fn::Base64"])
+@pytest.mark.parametrize("name", ["Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::Base64"])
 def test_everything_else_is_refused_by_name(name: str) -> None:
     with pytest.raises(UnsupportedIntrinsicError, match=name):
         resolve({"A": {name: "x"}}, scope())
+
+
+def test_find_in_map_reads_the_templates_mappings() -> None:
+    made = scope()
+    made.mappings = {"Env": {"dev": {"Days": 7}}}
+    assert resolve({"Fn::FindInMap": ["Env", "dev", "Days"]}, made) == 7
+    with pytest.raises(UnsupportedIntrinsicError, match="no Env/prod/Days in Mappings"):
+        resolve({"Fn::FindInMap": ["Env", "prod", "Days"]}, made)
 
 
 def test_unknown_condition_is_refused() -> None:

@@ -15,6 +15,7 @@ from providers.s3_bucket_notification.config import (
     LAMBDA,
     QUEUE,
     TOPIC,
+    AmbiguousConfigurationError,
     ConfigError,
     Owner,
     OwnershipConflictError,
@@ -26,6 +27,42 @@ OTHER_OWNER = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/other/2
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:ours"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ours"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ours"
+
+# -- an independent oracle of S3's overlap rule: search for an event and a key both match -----
+
+CONCRETE_EVENTS = [
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
+]
+
+
+def _filters(entry: dict[str, Any]) -> tuple[str, str]:
+    rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
+    named = {r["Name"].lower(): r["Value"] for r in rules}
+    return named.get("prefix", ""), named.get("suffix", "")
+
+
+def _matches(entry: dict[str, Any], event: str, key: str) -> bool:
+    prefix, suffix = _filters(entry)
+    wanted = any(e == event or (e.endswith("*") and event.startswith(e[:-1])) for e in entry["Events"])
+    return wanted and key.startswith(prefix) and key.endswith(suffix)
+
+
+def clash(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Some event on some key would be delivered by both entries (a witness exists)."""
+    (p1, s1), (p2, s2) = _filters(first), _filters(second)
+    keys = [p + s for p in (p1, p2) for s in (s1, s2)]
+    return any(_matches(first, e, k) and _matches(second, e, k) for e in CONCRETE_EVENTS for k in keys)
+
+
+def _any_clash(ours: list[config.Entry], document: dict[str, Any]) -> bool:
+    theirs = config.entries_of(config.normalise_document(document))
+    return any(clash(o.body, t.body) for o in ours for t in theirs)
+
 
 # -- strategies -----------------------------------------------------------------------------------
 
@@ -77,11 +114,13 @@ def foreign_documents(draw: Any) -> dict[str, Any]:
     """A random GET answer full of other people's notifications (ids unique, as S3 enforces)."""
     doc: dict[str, Any] = {"ResponseMetadata": {"HTTPStatusCode": 200}}
     used: set[str] = set()
+    held: list[dict[str, Any]] = []
     for kind in config.KINDS:
         entries = []
         for entry in draw(st.lists(foreign_entry(kind), max_size=3)):
-            if entry["Id"] not in used:
+            if entry["Id"] not in used and not any(clash(entry, other) for other in held):
                 used.add(entry["Id"])
+                held.append(entry)
                 entries.append(entry)
         if entries:
             doc[kind.api_key] = entries
@@ -102,6 +141,7 @@ def template_rules(draw: Any) -> list[dict[str, str]]:
 def template_configs(draw: Any) -> dict[str, Any]:
     """Our NotificationConfiguration as written in a template (one Event per entry)."""
     out: dict[str, Any] = {}
+    bodies: list[dict[str, Any]] = []
     for kind in config.KINDS:
         items = []
         seen = set()
@@ -113,9 +153,11 @@ def template_configs(draw: Any) -> dict[str, Any]:
             rules = draw(template_rules())
             if rules:
                 item["Filter"] = {"S3Key": {"Rules": rules}}
-            key = config.content_key(kind, config._template_entry(kind, 0, item, OWNER).body)
-            if key not in seen:
+            body = config._template_entry(kind, 0, item, OWNER).body
+            key = config.content_key(kind, body)
+            if key not in seen and not any(clash(body, other) for other in bodies):
                 seen.add(key)
+                bodies.append(body)
                 items.append(item)
         if items:
             out[kind.template_key] = items
@@ -140,6 +182,16 @@ def _assert_foreign_survive(before: dict[str, Any], after: dict[str, Any], owner
         assert config.content_key(entry.kind, body) == config.content_key(entry.kind, entry.body)
 
 
+def _assert_refused_naming_both(foreign: dict[str, Any], wanted: list[config.Entry]) -> None:
+    """S3 would refuse the merged document: the merge refuses it first, naming ours and theirs."""
+    with pytest.raises(AmbiguousConfigurationError) as refused:
+        config.merge(foreign, owner=OWNER, add=wanted)
+    message = str(refused.value)
+    theirs = config.entries_of(config.normalise_document(foreign))
+    assert any(e.where in message and e.id in message for e in wanted), message
+    assert any(f"someone else's notification '{t.id}'" in message for t in theirs), message
+
+
 # -- property-based: merge and remove ----------------------------------------------------------
 
 
@@ -150,6 +202,9 @@ def test_create_then_delete_keeps_every_foreign_notification(
 ) -> None:
     wanted = config.desired_entries(ours, OWNER)
     eb: config.EventBridgeAction = "enable" if config.wants_eventbridge(ours) else "keep"
+    if _any_clash(wanted, foreign):
+        _assert_refused_naming_both(foreign, wanted)
+        return
     created = config.merge(foreign, owner=OWNER, add=wanted, eventbridge=eb)
     _assert_foreign_survive(foreign, created.document)
     assert {e.id for e in wanted} <= set(_by_id(created.document)), "our notifications are missing"
@@ -174,6 +229,10 @@ def test_create_then_delete_keeps_every_foreign_notification(
 def test_update_swaps_only_our_ids(foreign: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
     old_entries = config.desired_entries(old, OWNER)
     new_entries = config.desired_entries(new, OWNER)
+    for entries in (old_entries, new_entries):
+        if _any_clash(entries, foreign):
+            _assert_refused_naming_both(foreign, entries)
+            return
     created = config.merge(foreign, owner=OWNER, add=old_entries).document
     updated = config.merge(
         created, owner=OWNER, remove_ids=config.lenient_ids(old, OWNER), add=new_entries
@@ -193,7 +252,11 @@ def test_delete_from_physical_id_alone_finds_derived_ids(
     foreign: dict[str, Any], ours: dict[str, Any]
 ) -> None:
     """Stale or missing Delete properties: derived ids are recognised from content alone."""
-    created = config.merge(foreign, owner=OWNER, add=config.desired_entries(ours, OWNER)).document
+    wanted = config.desired_entries(ours, OWNER)
+    if _any_clash(wanted, foreign):
+        _assert_refused_naming_both(foreign, wanted)
+        return
+    created = config.merge(foreign, owner=OWNER, add=wanted).document
     deleted = config.merge(created, owner=OWNER).document
     assert deleted == config.normalise_document(foreign) | (
         {"EventBridgeConfiguration": {}} if config.eventbridge_on(foreign) else {}
@@ -249,7 +312,13 @@ def test_template_block_translates_to_api_shape_with_lowercase_sorted_rules() ->
                 }
             ],
             "TopicConfigurations": [{"Event": "s3:ObjectRemoved:*", "Topic": TOPIC_ARN, "Id": "mine"}],
-            "LambdaConfigurations": [{"Event": "s3:ObjectCreated:Put", "Function": FUNCTION_ARN}],
+            "LambdaConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:Put",
+                    "Function": FUNCTION_ARN,
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "img/"}]}},
+                }
+            ],
         },
         OWNER,
     )
@@ -438,3 +507,106 @@ def test_unsafe_write_guard_refuses_to_lose_foreign_entries() -> None:
         config._check_preserved(before, {}, set(), "keep")
     with pytest.raises(config.UnsafeWriteError, match="EventBridge"):
         config._check_preserved({"EventBridgeConfiguration": {}}, {}, set(), "keep")
+
+
+# -- ambiguous merges: refused before the PUT, naming ours and theirs ----------------------------
+
+
+def _theirs(events: list[str], prefix: str = "", suffix: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Id": "their-queue",
+        "QueueArn": ARN_OF[QUEUE].format("theirs"),
+        "Events": events,
+    }
+    rules = [{"Name": n, "Value": v} for n, v in (("Prefix", prefix), ("Suffix", suffix)) if v]
+    if rules:
+        entry["Filter"] = {"Key": {"FilterRules": rules}}
+    return {"QueueConfigurations": [entry]}
+
+
+def _ours(event: str, prefix: str = "", suffix: str = "") -> list[config.Entry]:
+    rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v]
+    item: dict[str, Any] = {"Event": event, "Function": FUNCTION_ARN}
+    if rules:
+        item["Filter"] = {"S3Key": {"Rules": rules}}
+    return config.desired_entries({"LambdaConfigurations": [item]}, OWNER)
+
+
+#: (their events, prefix, suffix), (our event, prefix, suffix), refused?
+MERGES = [
+    ((["s3:ObjectCreated:Put"], "in/", ""), ("s3:ObjectCreated:*", "in/2024/", ""), True),
+    ((["s3:ObjectCreated:*"], "", ""), ("s3:ObjectCreated:Copy", "", ".csv"), True),
+    ((["s3:ObjectCreated:Put"], "", "jpg"), ("s3:ObjectCreated:Put", "", ".jpg"), True),
+    ((["s3:ObjectCreated:Put"], "images/", ""), ("s3:ObjectCreated:Put", "", ".jpg"), True),
+    ((["s3:ObjectRemoved:*", "s3:ObjectCreated:Post"], "", ""), ("s3:ObjectCreated:*", "x/", ".y"), True),
+    ((["s3:ObjectCreated:Put"], "images/", ".png"), ("s3:ObjectCreated:Put", "images/", ".jpg"), False),
+    ((["s3:ObjectCreated:Put"], "images/", ""), ("s3:ObjectCreated:Put", "logs/", ""), False),
+    ((["s3:ObjectCreated:Put"], "", ""), ("s3:ObjectCreated:Post", "", ""), False),
+    ((["s3:ObjectRestore:*"], "", ""), ("s3:ObjectCreated:*", "", ""), False),
+]
+
+
+@pytest.mark.parametrize(("theirs", "ours", "refused"), MERGES)
+def test_a_merge_s3_would_find_ambiguous_is_refused_naming_both(
+    theirs: tuple[Any, ...], ours: tuple[Any, ...], refused: bool
+) -> None:
+    foreign = _theirs(*theirs)
+    wanted = _ours(*ours)
+    assert _any_clash(wanted, foreign) is refused  # the oracle agrees with the table
+    if not refused:
+        plan = config.merge(foreign, owner=OWNER, add=wanted)
+        assert set(_by_id(plan.document)) == {"their-queue", wanted[0].id}
+        return
+    with pytest.raises(AmbiguousConfigurationError) as caught:
+        config.merge(foreign, owner=OWNER, add=wanted)
+    message = str(caught.value)
+    assert f"NotificationConfiguration.LambdaConfigurations[0] (Id {wanted[0].id})" in message
+    assert "someone else's notification 'their-queue'" in message
+    assert "Configuration is ambiguously defined" in message
+
+
+def test_our_own_overlapping_entries_are_a_template_error_naming_both_paths() -> None:
+    block = {
+        "QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": QUEUE_ARN}],
+        "TopicConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:Put",
+                "Topic": TOPIC_ARN,
+                "Filter": {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}]}},
+            }
+        ],
+    }
+    with pytest.raises(ConfigError) as caught:
+        config.desired_entries(block, OWNER)
+    message = str(caught.value)
+    assert message.startswith("NotificationConfiguration.QueueConfigurations[0]") or message.startswith(
+        "NotificationConfiguration.TopicConfigurations[0]"
+    )
+    assert "QueueConfigurations[0]" in message
+    assert "TopicConfigurations[0]" in message
+
+
+def test_an_update_never_collides_with_our_own_previous_entries() -> None:
+    """Our old entry is removed in the same write, so replacing it by an overlapping one is fine."""
+    old = _ours("s3:ObjectCreated:*", "in/")
+    created = config.merge({}, owner=OWNER, add=old).document
+    new = _ours("s3:ObjectCreated:Put", "in/")
+    plan = config.merge(created, owner=OWNER, remove_ids={e.id for e in old}, add=new)
+    assert set(_by_id(plan.document)) == {new[0].id}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    theirs=st.tuples(
+        st.lists(EVENTS, min_size=1, max_size=2, unique=True),
+        st.text("ab/", max_size=3),
+        st.text("ab.", max_size=3),
+    ),
+    ours=st.tuples(EVENTS, st.text("ab/", max_size=3), st.text("ab.", max_size=3)),
+)
+def test_refusal_matches_the_witness_oracle(theirs: tuple[Any, ...], ours: tuple[Any, ...]) -> None:
+    foreign, wanted = _theirs(*theirs), _ours(*ours)
+    if _any_clash(wanted, foreign):
+        _assert_refused_naming_both(foreign, wanted)
+    else:
+        assert wanted[0].id in _by_id(config.merge(foreign, owner=OWNER, add=wanted).document)

@@ -129,13 +129,18 @@ def test_site_must_hold_every_import_and_every_unconditional_requirement(tmp_pat
 
 def test_every_function_the_templates_name_is_specified() -> None:
     """The handlers in templates/ are exactly the functions the builder knows."""
-    handlers = set()
+    handlers, code_keys = set(), set()
     for template in (zipbuild.REPO / "templates").glob("*.yaml"):
         for line in template.read_text().splitlines():
             stripped = line.strip()
-            if stripped.startswith("Handler: functions."):
+            if stripped.startswith(("Handler: functions.", "Handler: lambda_function.")):
                 handlers.add(stripped.split(":", 1)[1].strip())
+            if stripped.startswith("S3Key: ") and stripped.endswith(".zip"):
+                code_keys.add(stripped.split(":", 1)[1].strip())
     assert handlers == {spec.handler for spec in zipbuild.FUNCTIONS}
+    # Templates that name their code keys literally (qr-upload.yaml) name zips the builder makes.
+    assert code_keys
+    assert code_keys <= {spec.zip_name for spec in zipbuild.FUNCTIONS}
     with pytest.raises(zipbuild.BuildError, match="unknown function 'nope'"):
         zipbuild.function_spec("nope")
 

@@ -32,6 +32,7 @@ PARTS = (
     "gapfill.emulator.connect.phone_numbers",
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
+    "gapfill.emulator.connect.flow_modules",
     "gapfill.emulator.connect.agent_statuses",
 )
 

@@ -3,14 +3,14 @@
 Content is checked as the Flow language is documented (:mod:`.flow_language`): publishing
 (``Status`` PUBLISHED, or a content update without ``:$SAVED``) validates the whole flow for
 its type and checks that every static ID or ARN the language puts in an action parameter
-names a queue, flow, prompt, hours of operation, agent or associated Lambda function of this
-instance; ``Metadata`` and free text are never read. Every problem found is returned in the
+names a queue, flow, prompt, hours of operation, agent, flow module or associated Lambda
+function of this instance; ``Metadata`` and free text are never read. Every problem found is returned in the
 ``problems`` of ``InvalidContactFlowException``. Saving (``Status`` SAVED, or ``:$SAVED``)
 only checks the documented length: AWS says SAVED does not initiate validation.
 
 A flow that was saved but never published has no published content: DescribeContactFlow
-without ``:$SAVED`` answers ``ContactFlowNotPublishedException``, as AWS does. Flow
-modules, Lex bots and views are not modelled here, so references to them are not checked.
+without ``:$SAVED`` answers ``ContactFlowNotPublishedException``, as AWS does. Views
+and Lex bot aliases are not checked (AWS documents no such check on publishing).
 Deletion is refused for nothing: AWS documents no flow that DeleteContactFlow refuses.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from gapfill.emulator.connect.errors import (
     DuplicateResourceException,
     InvalidContactFlowException,
     InvalidParameterException,
+    InvalidRequestException,
     ResourceNotFoundException,
 )
 from gapfill.emulator.connect.instances import body, max_results, new_id, page, path, query, query_list
@@ -47,6 +49,16 @@ RULE_NOT_PUBLISHED = documented.rule(
     fact="Use the $SAVED alias (contact-flow/{id}:$SAVED) to describe the SAVED content of a flow; "
     "ContactFlowNotPublishedException (HTTP 404): the flow has not been published.",
 )
+RULE_VERSIONS = documented.rule(
+    id="connect.flow.versions",
+    service="connect",
+    operations=("CreateContactFlowVersion", "DescribeContactFlow"),
+    source="https://docs.aws.amazon.com/connect/latest/APIReference/API_CreateContactFlowVersion.html",
+    fact="CreateContactFlowVersion publishes a new version of the flow's $LATEST published content; "
+    "versions are immutable and monotonically increasing; if the FlowContentSha256 given differs from "
+    "that of the $LATEST published content an error is returned. DescribeContactFlow of "
+    "contact-flow/{id}:{version} returns that version's content.",
+)
 #: Reference kind -> (the kind's word in a Connect ARN, readable name).
 _KINDS = {
     "queue": ("queue", "queue"),
@@ -54,6 +66,7 @@ _KINDS = {
     "prompt": ("prompt", "prompt"),
     "operating-hours": ("operating-hours", "hours of operation"),
     "agent": ("agent", "agent"),
+    "flow-module": ("flow-module", "flow module"),
 }
 
 
@@ -72,6 +85,23 @@ class Flow:
     state: str = "ACTIVE"
     version: int = 1
     modified: float = field(default_factory=time.time)
+    #: CreateContactFlowVersion snapshots: version -> (content, description, created)
+    versions: dict[int, tuple[str, str, float]] = field(default_factory=dict)
+
+    def describe_version(self, region: str, number: int) -> dict[str, Any]:
+        if number not in self.versions:
+            raise ResourceNotFoundException(f"Contact flow {self.id} has no version {number}")
+        content, description, created = self.versions[number]
+        data = self.describe(region, saved=True)
+        data.update(
+            Content=content,
+            Status="PUBLISHED",
+            Version=number,
+            VersionDescription=description,
+            FlowContentSha256=hashlib.sha256(content.encode()).hexdigest(),
+            LastModifiedTime=created,
+        )
+        return data
 
     def describe(self, region: str, saved: bool) -> dict[str, Any]:
         if saved:
@@ -161,6 +191,7 @@ class Backend(_Base):
 
     def get_flow(self, instance_id: str, flow_id: str) -> Flow:
         flow_id = flow_id.removesuffix(SAVED_SUFFIX).rsplit("/", 1)[-1]
+        flow_id = flow_id.rsplit(":", 1)[0] if re.search(r":\d+$", flow_id) else flow_id
         flow = self.flows_of(instance_id).get(flow_id)
         if flow is None:
             raise ResourceNotFoundException(f"Contact flow not found: {flow_id}")
@@ -196,7 +227,9 @@ class Backend(_Base):
                 return None
             return f"{ref.parameter}: Lambda function {ref.value} is not associated with the instance"
         if ref.kind not in _KINDS:
-            return None  # flow modules, Lex bots and views are not modelled by the emulator
+            # Views are not modelled; a Lex bot alias's association is not documented as
+            # checked when a flow is published.
+            return None
         arn_kind, label = _KINDS[ref.kind]
         resource_id = ref.value
         parts = flow_language.connect_arn(ref.value)
@@ -213,6 +246,8 @@ class Backend(_Base):
     def _resource_ids(self, instance_id: str, kind: str) -> set[str]:
         if kind == "contact-flow":
             return set(self.contact_flows.get(instance_id, {}))
+        if kind == "flow-module":
+            return set(getattr(self, "flow_modules", {}).get(instance_id, {}))
         if kind == "agent":
             store = getattr(self, "agent_store", {}).get(instance_id)
             users = getattr(store, "users", None) if store is not None else None
@@ -286,6 +321,18 @@ class Backend(_Base):
                 flow.state = state
             flow.modified = time.time()
 
+    def create_flow_version(self, instance_id: str, flow_id: str, params: dict[str, Any]) -> tuple[Flow, int]:
+        flow = self.get_flow(instance_id, flow_id)
+        with self.state_lock:
+            if flow.content is None:
+                raise InvalidRequestException(f"The flow {flow.id} has no published content to version")
+            digest = params.get("FlowContentSha256")
+            if digest and digest != hashlib.sha256(flow.content.encode()).hexdigest():
+                raise InvalidRequestException("FlowContentSha256 differs from the $LATEST published content")
+            number = max(flow.versions, default=0) + 1
+            flow.versions[number] = (flow.content, str(params.get("Description") or ""), time.time())
+            return flow, number
+
     def delete_contact_flow(self, instance_id: str, flow_id: str) -> None:
         flow = self.get_flow(instance_id, flow_id)
         with self.state_lock:
@@ -302,9 +349,28 @@ class Responses(_Base):
         backend = self.connect_backend
         flow_id = path(self, "ContactFlowId")
         flow = backend.get_flow(path(self, "InstanceId"), flow_id)
-        data = flow.describe(backend.region_name, flow_id.endswith(SAVED_SUFFIX))
+        qualifier = re.search(r":(\d+)$", flow_id)
+        if qualifier:
+            data = flow.describe_version(backend.region_name, int(qualifier.group(1)))
+        else:
+            data = flow.describe(backend.region_name, flow_id.endswith(SAVED_SUFFIX))
         data["Tags"] = backend.list_tags_for_resource(flow.arn)
         return json.dumps({"ContactFlow": data})
+
+    def create_contact_flow_version(self) -> str:
+        flow, number = self.connect_backend.create_flow_version(
+            path(self, "InstanceId"), path(self, "ContactFlowId"), body(self)
+        )
+        return json.dumps({"ContactFlowArn": f"{flow.arn}:{number}", "Version": number})
+
+    def list_contact_flow_versions(self) -> str:
+        flow = self.connect_backend.get_flow(path(self, "InstanceId"), path(self, "ContactFlowId"))
+        items = [
+            {"Arn": f"{flow.arn}:{n}", "VersionDescription": d, "Version": n, "LastModifiedTime": t}
+            for n, (_, d, t) in sorted(flow.versions.items())
+        ]
+        chunk, token = page(items, query(self, "nextToken"), max_results(self), 100, 1000)
+        return json.dumps({"ContactFlowVersionSummaryList": chunk, "NextToken": token})
 
     def update_contact_flow_content(self) -> str:
         content = body(self).get("Content")

@@ -46,7 +46,7 @@ CASE = ContractCase(
     update_replacing=update_replacing,
     exists=exists,
     required=("InstanceArn",),
-    delete_keeps=True,
+    retained_on_delete=True,
     bad_values=[
         ("Queues[0]", lambda p: {**p, "Queues": ["NoSuchQueue"]}),
         ("SecurityProfiles", lambda p: {**p, "SecurityProfiles": "Admin"}),

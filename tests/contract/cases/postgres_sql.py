@@ -62,7 +62,7 @@ CASE = ContractCase(
     exists=exists,
     secrets=secrets,
     required=("SecretArn", "Migrations"),
-    delete_keeps=True,
+    retained_on_delete=True,
     bad_values=[
         ("Migrations[0]", lambda p: {**p, "Migrations": [{"Sql": "SELECT 1"}]}),
         ("SslMode", lambda p: {**p, "SslMode": "prefer"}),

@@ -56,7 +56,7 @@ CASE = ContractCase(
     update_replacing=update_replacing,
     exists=exists,
     required=("Database", "Migrations"),
-    delete_keeps=True,
+    retained_on_delete=True,
     bad_values=[
         ("Migrations[0]", lambda p: {**p, "Migrations": [{"Sql": "SELECT 1"}]}),
         ("WorkgroupName", lambda p: {**p, "ClusterIdentifier": "also-a-cluster"}),

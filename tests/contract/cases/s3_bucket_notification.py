@@ -44,7 +44,11 @@ def make_properties(env: Env) -> dict[str, Any]:
 def update_in_place(env: Env, props: dict[str, Any]) -> dict[str, Any]:
     props["NotificationConfiguration"]["QueueConfigurations"][0]["Event"] = "s3:ObjectCreated:Put"
     props["NotificationConfiguration"]["TopicConfigurations"] = [
-        {"Event": "s3:ObjectRemoved:*", "Topic": dest.topic(env.client, env.unique("contract-t"))}
+        {
+            "Event": "s3:ObjectRemoved:*",
+            "Topic": dest.topic(env.client, env.unique("contract-t")),
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "ours/"}]}},
+        }
     ]
     return props
 

@@ -83,12 +83,25 @@ def test_custom_statuses_and_quick_connects_are_found(
     )
     listed = connect.list_agent_statuses(InstanceId=iid, AgentStatusTypes=["CUSTOM"])
     assert [s["Name"] for s in listed["AgentStatusSummaryList"]] == ["On break"]
-    created = cfn.create(
-        TYPE, {"InstanceArn": iid, "AgentStatuses": ["on break"], "QuickConnects": ["To sales"]}
+    module = connect.create_contact_flow_module(
+        InstanceId=iid,
+        Name="Check hours",
+        Content='{"Version":"2019-10-30","StartAction":"end","Actions":[{"Identifier":"end",'
+        '"Type":"EndFlowModuleExecution","Parameters":{},"Transitions":{}}],"Settings":{"InputParameters":[],'
+        '"OutputParameters":[],"Transitions":[{"DisplayName":"Success","ReferenceName":"Success",'
+        '"Description":""},{"DisplayName":"Error","ReferenceName":"Error","Description":""}]}}',
     )
+    props = {
+        "InstanceArn": iid,
+        "AgentStatuses": ["on break"],
+        "QuickConnects": ["To sales"],
+        "ContactFlowModules": ["Check hours"],
+    }
+    created = cfn.create(TYPE, props)
     assert created.ok, created.reason
     assert created.data["AgentStatus.onbreak.Arn"] == status["AgentStatusARN"]
     assert created.data["QuickConnect.Tosales.Id"] == quick["QuickConnectId"]
+    assert created.data["ContactFlowModule.Checkhours.Arn"] == module["Arn"]
 
 
 def test_a_missing_name_fails_with_the_names_that_exist(cfn: Any, instance: tuple[str, str]) -> None:

@@ -343,6 +343,95 @@ def test_a_mapping_key_holding_someone_elses_object_is_refused_before_any_user_i
     assert s3.get_object(Bucket=world["bucket"], Key="theirs/agents.mapping.json")["Body"].read() == body
 
 
+# -- the deletion guard (issue 11 item 1) -------------------------------------------------------
+
+
+def _ten_agents(cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    upload(aws, world["bucket"], "agents/all.csv", rows_for("keep", 10))
+    p = props(world, "agents/all.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, p)
+    assert created.ok, created.reason
+    assert len(managed(aws, created.physical_id)) == 10
+    return created, p
+
+
+def test_a_header_only_csv_is_refused_and_deletes_nobody(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    created, old = _ten_agents(cfn, aws, world)
+    upload(aws, world["bucket"], "agents/broken.csv", [])
+    new = {**old, "Key": "agents/broken.csv"}
+    before = counts()
+    answer = cfn.update(TYPE, created.physical_id, new, old)
+    assert answer.status == "FAILED"
+    assert "AllowEmpty" in answer.reason
+    assert "delete 10 of 10 managed" in answer.reason
+    assert delta(before, "delete_user") == 0
+    assert len(managed(aws, created.physical_id)) == 10
+
+
+def test_a_short_wrong_csv_is_refused_by_max_deletions(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    created, old = _ten_agents(cfn, aws, world)
+    upload(aws, world["bucket"], "agents/new-hires.csv", rows_for("hire", 1))
+    new = {**old, "Key": "agents/new-hires.csv"}
+    before = counts()
+    answer = cfn.update(TYPE, created.physical_id, new, old)
+    assert answer.status == "FAILED"
+    assert "MaxDeletions" in answer.reason
+    assert "create 1, update 0, delete 10, unchanged 0" in answer.reason
+    assert delta(before, "delete_user") == 0
+    assert delta(before, "create_user") == 0
+    assert len(managed(aws, created.physical_id)) == 10
+
+
+def test_the_template_can_allow_the_deletions_explicitly(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    created, old = _ten_agents(cfn, aws, world)
+    upload(aws, world["bucket"], "agents/new-hires.csv", rows_for("hire", 1))
+    new = {**old, "Key": "agents/new-hires.csv", "MaxDeletions": "100%"}
+    answer = cfn.update(TYPE, created.physical_id, new, old)
+    assert answer.ok, answer.reason
+    assert (answer.data["Deleted"], answer.data["Created"]) == (10, 1)
+    assert (answer.data["ManagedBefore"], answer.data["PlannedDeletions"]) == (10, 10)
+    upload(aws, world["bucket"], "agents/empty.csv", [], header=HEADER)
+    emptied = {**new, "Key": "agents/empty.csv", "AllowEmpty": "true"}
+    answer = cfn.update(TYPE, created.physical_id, emptied, new)
+    assert answer.ok, answer.reason
+    assert answer.data["Deleted"] == 1
+    assert managed(aws, created.physical_id) == {}
+
+
+def test_a_few_leavers_within_the_default_share_are_deleted(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    created, old = _ten_agents(cfn, aws, world)
+    upload(aws, world["bucket"], "agents/all-v2.csv", rows_for("keep", 8))
+    answer = cfn.update(TYPE, created.physical_id, {**old, "Key": "agents/all-v2.csv"}, old)
+    assert answer.ok, answer.reason
+    assert answer.data["Deleted"] == 2
+
+
+def test_a_4301_digit_number_is_failed_with_its_path_and_the_delete_still_works(
+    cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
+) -> None:
+    """Issue 11 item 10: int() of more than 4300 digits raises; the path must be named instead,
+    and a Delete carrying the same properties must still remove what the physical id names."""
+    upload(aws, world["bucket"], "agents/big.csv", rows_for("big", 2))
+    good = props(world, "agents/big.csv", RequestsPerSecond=1000)
+    created = cfn.create(TYPE, good)
+    assert created.ok, created.reason
+    huge = {**good, "FailureTolerance": "9" * 4301, "RequestsPerSecond": "9" * 4301}
+    refused = cfn.create(TYPE, huge)
+    assert refused.status == "FAILED"
+    assert refused.reason.startswith("FailureTolerance: ")
+    assert "RequestsPerSecond: " in refused.reason
+    assert cfn.delete(TYPE, created.physical_id, huge).ok
+    assert managed(aws, created.physical_id) == {}
+
+
 def test_a_resync_with_after_contact_work_limits_makes_no_update_call(
     cfn: Any, aws: Callable[[str], Any], world: dict[str, Any]
 ) -> None:

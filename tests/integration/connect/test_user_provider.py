@@ -63,7 +63,8 @@ def test_the_password_is_in_secrets_manager_and_in_no_response_or_log(
     assert backend().agent_store[instance["id"]].users[user_id].password == password
     assert created.data["UserArn"] == created.physical_id
     assert created.data["UserId"] == user_id
-    updated = cfn.update(TYPE, created.physical_id, {**props, "IdentityInfo": {"LastName": "H"}}, props)
+    new_identity = {"FirstName": "G", "LastName": "H"}  # both required on CONNECT_MANAGED (CreateUser)
+    updated = cfn.update(TYPE, created.physical_id, {**props, "IdentityInfo": new_identity}, props)
     deleted = cfn.delete(TYPE, created.physical_id, props)
     assert updated.ok
     assert deleted.ok
@@ -203,3 +204,41 @@ def test_a_create_whose_secret_binding_fails_reports_the_user_so_the_delete_remo
     assert cfn.delete(TYPE, failed.physical_id, props).ok
     with pytest.raises(connect.exceptions.ResourceNotFoundException):
         connect.describe_user(InstanceId=instance["id"], UserId=parsed.resource_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"Username": "abcdefghijklmnopqrstu"}, "CONNECT_MANAGED usernames are at most 20 characters"),
+        ({"Username": "half@example"}, "'@' only in an email address"),
+        ({"IdentityInfo": {"Email": "x@example.com"}}, "FirstName is required for CONNECT_MANAGED"),
+        ({"IdentityInfo": {"FirstName": "Ada"}}, "LastName is required for CONNECT_MANAGED"),
+    ],
+)
+def test_usernames_and_identity_are_checked_before_any_write(
+    cfn: Any, instance: dict[str, str], change: dict[str, Any], rule: str
+) -> None:
+    """Issue 10 A/B: CreateUser's documented rules, answered before any write call."""
+    props = {**base(instance, "rules"), **change}
+    before = counts()
+    answer = cfn.create(TYPE, props)
+    assert answer.status == "FAILED"
+    assert rule in answer.reason
+    assert answer.reason.startswith(("Username:", "IdentityInfo."))
+    assert writes_since(before) == {}
+    assert counts().get("create_secret", 0) == before.get("create_secret", 0)
+
+
+def test_an_update_dropping_a_required_name_is_refused_before_any_write(
+    cfn: Any, instance: dict[str, str], unique: Callable[[str], str]
+) -> None:
+    props = base(instance, unique("upd"))
+    created = cfn.create(TYPE, props)
+    assert created.ok, created.reason
+    new = {**props, "IdentityInfo": {"FirstName": "Grace"}, "RoutingProfile": "Basic Routing Profile"}
+    before = counts()
+    answer = cfn.update(TYPE, created.physical_id, new, props)
+    assert answer.status == "FAILED"
+    assert "IdentityInfo.LastName is required for CONNECT_MANAGED instances" in answer.reason
+    assert writes_since(before) == {}
+    assert cfn.delete(TYPE, created.physical_id, props).ok

@@ -13,7 +13,7 @@ def test_a_good_file_parses_with_defaults_applied() -> None:
         + HEADER
         + "jane,Jane,Doe,jane@example.com,+14155550100,,yes,30,,Sales,Agent;QualityAnalyst,Team A\n"
         "\n"
-        "bob,Bob,,,,desk_phone,false,,+14155550101,,,\n"
+        "bob,Bob,Smith,,,desk_phone,false,,+14155550101,,,\n"
     )
     result = parse_csv(
         text, default_routing_profile="Basic Routing Profile", default_security_profiles=["Agent"]
@@ -39,21 +39,24 @@ def test_a_good_file_parses_with_defaults_applied() -> None:
 
 
 def test_header_names_are_forgiving_about_case_spaces_and_underscores() -> None:
-    result = parse_csv("user name,first_name,Security-Profiles,routing profile\njane,Jane,Agent,Sales\n")
+    result = parse_csv(
+        "user name,first_name,Last Name,Security-Profiles,routing profile\njane,Jane,Doe,Agent,Sales\n"
+    )
     assert result.errors == []
-    assert result.rows[0].identity == {"FirstName": "Jane"}
+    assert result.rows[0].identity == {"FirstName": "Jane", "LastName": "Doe"}
 
 
 def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
     text = (
-        "Username,Email,Mobile,PhoneType,AutoAccept,AfterContactWorkTimeLimit,RoutingProfile,SecurityProfiles\n"
-        "ok1,ok@example.com,,,,,Sales,Agent\n"
-        "bad email,not-an-email,,,,,Sales,Agent\n"
-        "ok2,,12345,,maybe,-3,Sales,Agent\n"
-        "ok3,,,DESK_PHONE,,,,Agent\n"
-        "OK1,,,,,,Sales,Agent\n"
-        ",,,,,,Sales,Agent\n"
-        "toomany,,,,,,Sales,Agent,extra\n"
+        "Username,FirstName,LastName,Email,Mobile,PhoneType,AutoAccept,AfterContactWorkTimeLimit,"
+        "RoutingProfile,SecurityProfiles\n"
+        "ok1,F,L,ok@example.com,,,,,Sales,Agent\n"
+        "bad email,F,L,not-an-email,,,,,Sales,Agent\n"
+        "ok2,F,L,,12345,,maybe,-3,Sales,Agent\n"
+        "ok3,F,L,,,DESK_PHONE,,,,Agent\n"
+        "OK1,F,L,,,,,,Sales,Agent\n"
+        ",F,L,,,,,,Sales,Agent\n"
+        "toomany,F,L,,,,,,Sales,Agent,extra\n"
     )
     result = parse_csv(text)
     assert [r.username for r in result.rows] == ["ok1"]
@@ -67,11 +70,11 @@ def test_bad_rows_are_reported_by_line_number_and_left_out() -> None:
     assert any(m.startswith("line 5: RoutingProfile is empty") for m in messages)
     assert "line 6: Username 'OK1' already appears on line 2" in messages
     assert "line 7: Username is empty" in messages
-    assert "line 8: 9 fields, but the header has 8" in messages
+    assert "line 8: 11 fields, but the header has 10" in messages
 
 
 def test_quoted_multiline_fields_keep_later_line_numbers_right() -> None:
-    text = 'Username,LastName,RoutingProfile,SecurityProfiles\na,"two\nlines",Sales,Agent\nb,x,Sales,\n'
+    text = 'Username,FirstName,LastName,RoutingProfile,SecurityProfiles\na,A,"two\nlines",Sales,Agent\nb,B,x,Sales,\n'
     result = parse_csv(text)
     assert [str(e) for e in result.errors] == [
         "line 4: SecurityProfiles is empty and the directory has no DefaultSecurityProfiles"
@@ -93,14 +96,15 @@ def test_header_problems_stop_everything() -> None:
 
 
 def test_identity_type_rules() -> None:
-    row = "Username,RoutingProfile,SecurityProfiles,DirectoryUserId\nJane Doe,Sales,Agent,\n"
+    row = "Username,FirstName,LastName,RoutingProfile,SecurityProfiles,DirectoryUserId\nJane Doe,J,D,Sales,Agent,\n"
     assert parse_csv(row).errors  # spaces are not allowed in CONNECT_MANAGED usernames
-    saml = parse_csv(
-        "Username,RoutingProfile,SecurityProfiles\njane=doe+x,Sales,Agent\n", identity_type="SAML"
-    )
+    saml_head = "Username,FirstName,LastName,Email,RoutingProfile,SecurityProfiles\n"
+    saml = parse_csv(saml_head + "jane.doe@example.com,J,D,j@example.com,Sales,Agent\n", identity_type="SAML")
     assert saml.errors == []
+    # CreateUser documents [a-zA-Z0-9_-.@]+ for SAML usernames: '=' and '+' are refused.
+    assert parse_csv(saml_head + "jane=doe+x,J,D,j@example.com,Sales,Agent\n", identity_type="SAML").errors
     directory_only = parse_csv(
-        "Username,RoutingProfile,SecurityProfiles,DirectoryUserId\njane,Sales,Agent,d-1\n"
+        "Username,FirstName,LastName,RoutingProfile,SecurityProfiles,DirectoryUserId\njane,J,D,Sales,Agent,d-1\n"
     )
     assert [str(e) for e in directory_only.errors] == [
         "line 2: DirectoryUserId is only used by EXISTING_DIRECTORY instances"
@@ -109,7 +113,9 @@ def test_identity_type_rules() -> None:
 
 def test_too_many_security_profiles() -> None:
     names = ";".join(f"P{i}" for i in range(11))
-    result = parse_csv(f"Username,RoutingProfile,SecurityProfiles\njane,Sales,{names}\n")
+    result = parse_csv(
+        f"Username,FirstName,LastName,RoutingProfile,SecurityProfiles\njane,J,D,Sales,{names}\n"
+    )
     assert [str(e) for e in result.errors] == ["line 2: SecurityProfiles names 11 profiles; at most 10"]
 
 
@@ -132,3 +138,10 @@ def test_default_mapping_key_is_never_a_csv() -> None:
     assert default_mapping_key("agents/directory.csv") == "agents/directory.mapping.json"
     assert default_mapping_key("agents/DIRECTORY.CSV") == "agents/DIRECTORY.mapping.json"
     assert default_mapping_key("agents/list") == "agents/list.mapping.json"
+
+
+def test_every_documented_column_has_exactly_one_rule() -> None:
+    """The CSV rules are a table (issue 14 item 4): one validator per documented column."""
+    from providers.connect.directory import COLUMN_RULES
+
+    assert list(COLUMN_RULES) == list(COLUMNS)

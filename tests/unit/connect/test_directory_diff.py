@@ -113,9 +113,9 @@ def test_usernames_match_ignoring_case() -> None:
 
 def test_resolve_rows_reports_unknown_references_by_line() -> None:
     parsed = parse_csv(
-        "Username,RoutingProfile,SecurityProfiles,HierarchyGroup\n"
-        "jane,Sales,Agent,\n"
-        "bob,Nope,Agent;Ghost,Team\n"
+        "Username,FirstName,LastName,RoutingProfile,SecurityProfiles,HierarchyGroup\n"
+        "jane,J,D,Sales,Agent,\n"
+        "bob,B,S,Nope,Agent;Ghost,Team\n"
     )
     known = {
         ("routing-profile", "Sales"): "rp-1",

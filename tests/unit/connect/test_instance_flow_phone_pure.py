@@ -46,11 +46,11 @@ def test_escaped_placeholders_stay_literal() -> None:
 
 def test_unknown_kind_is_reported_with_the_known_ones() -> None:
     with pytest.raises(PlaceholderError) as excinfo:
-        placeholders.find({"a": "${Queu:Support}", "b": "${Agent:Bob}"})
+        placeholders.find({"a": "${Queu:Support}", "b": "${Robot:Bob}"})
     message = str(excinfo.value)
     assert "${Queu:Support}: unknown placeholder kind 'Queu'" in message
-    assert "${Agent:Bob}" in message
-    assert "Queue, Flow, Prompt, Hours, Lambda" in message
+    assert "${Robot:Bob}" in message
+    assert "Queue, Flow, Prompt, Hours, Lambda, Module, Agent, LexBot" in message
 
 
 def test_lowercase_prefix_is_a_plain_substitution_name() -> None:

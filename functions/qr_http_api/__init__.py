@@ -1,0 +1,1 @@
+"""The QR upload application's HTTP API function (``lambda_function.lambda_handler``)."""

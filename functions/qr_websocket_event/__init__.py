@@ -1,0 +1,1 @@
+"""The QR upload application's WebSocket and upload-event function (``lambda_function.lambda_handler``)."""

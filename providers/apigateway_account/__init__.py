@@ -1,0 +1,1 @@
+"""``Custom::ApiGatewayAccount``: API Gateway's CloudWatch role, set only where none is."""

@@ -1,0 +1,1 @@
+"""``Custom::S3BucketEmptier``: opt-in emptying of a bucket its own stack deletes."""

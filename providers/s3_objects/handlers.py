@@ -1,0 +1,194 @@
+"""``Custom::S3Objects``: put files into a bucket at deploy time, touching only its own.
+
+The bucket usually holds other objects (a site bucket, an upload bucket), so every object
+this resource writes carries a metadata marker with the resource's owner hash (stack id,
+logical id, bucket). Ownership is read back from that marker, never from a prefix: Update
+writes the new set and then removes only objects that still carry the marker and are no
+longer wanted; Delete removes only objects that still carry it. An object someone else
+wrote (or overwrote since) is never deleted, and a write over a key holding someone else's
+object is refused before anything is written unless ``ReplaceExisting`` is true.
+
+The physical id is ``s3objects://<bucket>/<owner>``: Delete finds its objects from the id
+alone (it lists the bucket under the resource's Prefix when the properties are readable,
+otherwise the whole bucket, and reads each object's marker). Bucket is createOnly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from providers.core.aws import error_code
+from providers.core.errors import ProviderError, made
+from providers.core.ids import short_hash
+from providers.core.provider import Provider, Result
+from providers.s3_objects import sources
+from providers.s3_objects.sources import Item
+
+OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner, the same marker Custom::HtmlPage uses
+PID_PREFIX = "s3objects://"
+_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket")
+
+
+def physical_id(bucket: str, owner: str) -> str:
+    return f"{PID_PREFIX}{bucket}/{owner}"
+
+
+def parse_physical_id(pid: str | None) -> tuple[str, str] | None:
+    if not pid or not pid.startswith(PID_PREFIX):
+        return None
+    bucket, _, owner = pid[len(PID_PREFIX) :].partition("/")
+    return (bucket, owner) if bucket and owner and "/" not in owner else None
+
+
+def foreign_reason(keys: list[str], bucket: str) -> str:
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return (
+        f"Objects: s3://{bucket} already holds {len(keys)} object(s) this resource did not write ({shown}); "
+        "choose other keys or another Prefix, remove those objects, "
+        "or set ReplaceExisting: true to take them over"
+    )
+
+
+class S3Objects(Provider):
+    resource_type = "Custom::S3Objects"
+
+    def create(self) -> Result:
+        return self._publish(previous_prefix=None)
+
+    def update(self) -> Result:
+        return self._publish(previous_prefix=str(self.old_properties.get("Prefix") or ""))
+
+    def delete(self) -> None:
+        parsed = parse_physical_id(self.physical_id)
+        if parsed is None:
+            return
+        bucket, owner = parsed
+        prefix = self.properties.get("Prefix")
+        listing_prefix = prefix if isinstance(prefix, str) and bucket == self.properties.get("Bucket") else ""
+        for key in self._owned_keys(bucket, owner, listing_prefix):
+            self._delete_if_ours(bucket, key, owner)
+
+    # -- steps --------------------------------------------------------------------------------
+    def owner(self, bucket: str) -> str:
+        return short_hash(self.request.stack_id, self.request.logical_id, bucket)
+
+    def _items(self) -> list[Item]:
+        props = self.properties
+        prefix, cache = str(props.get("Prefix") or ""), str(props["CacheControl"])
+        items = sources.inline_items(props.get("Objects") or [], prefix, cache)
+        archive = props.get("Archive")
+        if archive:
+            data = self._read_archive(archive)
+            rules = {
+                str(k).lower(): str(v) for k, v in (archive.get("CacheControlByExtension") or {}).items()
+            }
+            items += sources.archive_items(data, prefix, cache, rules)
+        if not items:
+            raise ProviderError("Objects: give at least one object in Objects or an Archive")
+        sources.check_unique(items)
+        return items
+
+    def _publish(self, previous_prefix: str | None) -> Result:
+        bucket = str(self.properties["Bucket"])
+        owner = self.owner(bucket)
+        items = self._items()
+        if not self.properties["ReplaceExisting"]:
+            foreign = [item.key for item in items if self._foreign(bucket, item.key, owner)]
+            if foreign:
+                raise ProviderError(foreign_reason(foreign, bucket))
+        pid = physical_id(bucket, owner)
+        etags: dict[str, str] = {}
+        with made(pid):
+            for item in items:
+                etags[item.key] = self._write(bucket, item, owner)
+            if previous_prefix is not None and not self.replacing:
+                wanted = set(etags)
+                scope = sources.common_prefix(previous_prefix, str(self.properties.get("Prefix") or ""))
+                for key in self._owned_keys(bucket, owner, scope):
+                    if key not in wanted:
+                        self._delete_if_ours(bucket, key, owner)
+        return Result(pid, {"ObjectCount": len(etags), "Digest": sources.digest(etags)})
+
+    def _write(self, bucket: str, item: Item, owner: str) -> str:
+        s3 = self.client("s3")
+        common = {
+            "Bucket": bucket,
+            "Key": item.key,
+            "ContentType": item.content_type,
+            "CacheControl": item.cache_control,
+            "Metadata": {OWNER_KEY: owner},
+        }
+        if item.copy_source is not None:
+            src_bucket, src_key = item.copy_source
+            try:
+                reply = s3.copy_object(
+                    CopySource={"Bucket": src_bucket, "Key": src_key}, MetadataDirective="REPLACE", **common
+                )
+            except Exception as exc:
+                if error_code(exc) in _MISSING:
+                    raise ProviderError(
+                        f"{item.origin}.Source: s3://{src_bucket}/{src_key} does not exist"
+                    ) from exc
+                raise
+            return str(reply.get("CopyObjectResult", {}).get("ETag", "")).strip('"')
+        reply = s3.put_object(Body=item.body or b"", **common)
+        return str(reply.get("ETag", "")).strip('"')
+
+    def _read_archive(self, archive: Mapping[str, Any]) -> bytes:
+        where = f"s3://{archive['Bucket']}/{archive['Key']}"
+        try:
+            reply = self.client("s3").get_object(Bucket=archive["Bucket"], Key=archive["Key"])
+        except Exception as exc:
+            if error_code(exc) in _MISSING:
+                raise ProviderError(f"Archive: {where} does not exist") from exc
+            raise
+        data = bytes(reply["Body"].read(sources.MAX_ARCHIVE_BYTES + 1))
+        if len(data) > sources.MAX_ARCHIVE_BYTES:
+            raise ProviderError(f"Archive: {where} is larger than {sources.MAX_ARCHIVE_BYTES} bytes")
+        return data
+
+    # -- S3 helpers ---------------------------------------------------------------------------
+    def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client("s3").head_object(Bucket=bucket, Key=key))
+        except Exception as exc:
+            if error_code(exc) in _MISSING:
+                return None
+            raise
+
+    def _foreign(self, bucket: str, key: str, owner: str) -> bool:
+        head = self._head(bucket, key)
+        return head is not None and head.get("Metadata", {}).get(OWNER_KEY) != owner
+
+    def _listed_keys(self, bucket: str, prefix: str) -> Iterator[str]:
+        paginator = self.client("s3").get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                for entry in page.get("Contents", []):
+                    yield str(entry["Key"])
+        except Exception as exc:
+            if error_code(exc) != "NoSuchBucket":
+                raise
+
+    def _owned_keys(self, bucket: str, owner: str, prefix: str) -> list[str]:
+        """Keys under ``prefix`` whose object carries this resource's marker right now."""
+        return [
+            key
+            for key in list(self._listed_keys(bucket, prefix))
+            if not self._foreign_or_gone(bucket, key, owner)
+        ]
+
+    def _foreign_or_gone(self, bucket: str, key: str, owner: str) -> bool:
+        head = self._head(bucket, key)
+        return head is None or head.get("Metadata", {}).get(OWNER_KEY) != owner
+
+    def _delete_if_ours(self, bucket: str, key: str, owner: str) -> None:
+        """Delete only while the marker is on the object: someone's later upload stays."""
+        if self._foreign_or_gone(bucket, key, owner):
+            return
+        try:
+            self.client("s3").delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            if error_code(exc) not in _MISSING:
+                raise
