@@ -37,6 +37,15 @@ CONNECT_SERVICE_ROLES = (
 )
 CLOUDFRONT_DISTRIBUTIONS = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"
 DS_DIRECTORIES = "arn:${AWS::Partition}:ds:${AWS::Region}:${AWS::AccountId}:directory/*"
+RDS_SECRETS = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!*"
+REDSHIFT_SECRETS = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:redshift!*"
+RDS_DB_INSTANCES = "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"
+RDS_SNAPSHOTS = "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*"
+REDSHIFT_CLUSTERS = "arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:*"
+REDSHIFT_DB_USERS = "arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbuser:*/*"
+REDSHIFT_DB_NAMES = "arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbname:*/*"
+REDSHIFT_WORKGROUPS = "arn:${AWS::Partition}:redshift-serverless:${AWS::Region}:${AWS::AccountId}:workgroup/*"
+LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
 APIGATEWAY_ACCOUNT = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/account"
 CLOUDFORMATION_STACKS = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*"
 IAM_ROLES = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"
@@ -134,9 +143,42 @@ SCOPES: tuple[Scope, ...] = (
         "the reference lists no resource type for GetRandomPassword (it involves no secret)",
     ),
     Scope(
+        "secretsmanager:GetSecretValue",
+        (GAPFILL_SECRETS, RDS_SECRETS, REDSHIFT_SECRETS),
+        "reads gapfill's own secrets and the database credentials RDS and Redshift manage "
+        "(named `rds!...` and `redshift!...`); a database secret of another name must be `gapfill/...`",
+    ),
+    Scope(
         "secretsmanager:*",
         (GAPFILL_SECRETS,),
         "gapfill names every secret it creates `gapfill/...`; nothing else is reachable",
+    ),
+    # --- databases (Custom::PostgresSql, Custom::RedshiftSql) -------------------------------
+    Scope(
+        "rds:*",
+        (RDS_DB_INSTANCES, RDS_SNAPSHOTS),
+        "the snapshot before migrations: the instance and its snapshots",
+    ),
+    Scope(
+        "redshift-data:DescribeStatement",
+        ("*",),
+        "statement ids have no ARN; the Data API only describes statements of the same caller",
+    ),
+    Scope(
+        "redshift-data:GetStatementResult",
+        ("*",),
+        "statement ids have no ARN; the Data API only returns results of the same caller's statements",
+    ),
+    Scope(
+        "redshift-data:*",
+        (REDSHIFT_CLUSTERS, REDSHIFT_WORKGROUPS),
+        "statements run on clusters or workgroups",
+    ),
+    Scope("redshift-serverless:*", (REDSHIFT_WORKGROUPS,), "temporary credentials of a workgroup"),
+    Scope(
+        "redshift:GetClusterCredentials",
+        (REDSHIFT_DB_USERS, REDSHIFT_DB_NAMES),
+        "temporary credentials of a database user (DbUser) on a cluster",
     ),
     # --- others the providers may call ----------------------------------------------------
     Scope("cloudfront:*", (CLOUDFRONT_DISTRIBUTIONS,), "distributions of this account (global)"),

@@ -44,7 +44,12 @@ TIMEOUTS: dict[str, int] = {
     "ConnectPhoneNumber": 900,
     "ConnectUser": 900,
     "ConnectUserDirectory": 900,
+    # Lists nine kinds of resources at Connect's throttled rate (2 calls per second per API).
+    "ConnectLookup": 900,
     "FirehoseEncryption": 600,
+    # Migrations and snapshots take long; the engine hands over to a re-invocation in time.
+    "PostgresSql": 900,
+    "RedshiftSql": 900,
     "S3BucketNotification": 120,
     "HtmlPage": 120,
 }

@@ -119,13 +119,14 @@ class Emulator:
             pass
 
     def start(self) -> Emulator:
-        from gapfill.emulator import firehose, moto_outputs, s3_notifications
+        from gapfill.emulator import firehose, moto_outputs, redshift_data, s3_notifications
         from gapfill.emulator.connect import install
 
         install()
         firehose.install()
         s3_notifications.install()
         moto_outputs.install()
+        redshift_data.install()
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
