@@ -63,7 +63,11 @@ def test_the_password_is_in_secrets_manager_and_in_no_response_or_log(
     assert backend().agent_store[instance["id"]].users[user_id].password == password
     assert created.data["UserArn"] == created.physical_id
     assert created.data["UserId"] == user_id
-    new_identity = {"FirstName": "G", "LastName": "H", "Email": "gh@example.com"}  # all required on CONNECT_MANAGED
+    new_identity = {
+        "FirstName": "G",
+        "LastName": "H",
+        "Email": "gh@example.com",
+    }  # all required on CONNECT_MANAGED
     updated = cfn.update(TYPE, created.physical_id, {**props, "IdentityInfo": new_identity}, props)
     deleted = cfn.delete(TYPE, created.physical_id, props)
     assert updated.ok
