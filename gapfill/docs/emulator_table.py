@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,29 +46,106 @@ def _operation_names(service: str) -> dict[str, str]:
     return {xform_name(name): name for name in model.operation_names}
 
 
-def _names_in(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
+def _clients_in(node: ast.AST) -> set[str]:
+    """Services of the ``client("...")`` calls inside ``node``."""
+    return set(_CLIENT.findall(ast.unparse(node)))
+
+
+def _bound_clients(tree: ast.AST) -> dict[str, str]:
+    """Variable or attribute name -> the one service whose client is assigned to it."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(services := _clients_in(node.value)) == 1:
+            for target in node.targets:
+                name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", None)
+                if name:
+                    bound[name] = next(iter(services))
+    return bound
+
+
+def _receiver_service(receiver: ast.expr, bound: dict[str, str]) -> str | None:
+    """The service of the client an attribute is read from when the code says which, else
+    the receiver's own name (a client handed in as ``connect`` or ``self.secrets``)."""
+    if isinstance(receiver, ast.Call) and len(services := _clients_in(receiver)) == 1:
+        return next(iter(services))
+    name = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", None)
+    return bound.get(name, name) if name else None
+
+
+def _services_for(receiver: str | None, services: set[str]) -> set[str]:
+    """Which of the file's services a name read from ``receiver`` may be an operation of: the
+    one the receiver is or is named for (``secrets`` for secretsmanager), else all of them."""
+    if receiver in services:
+        return {receiver}
+    named = {s for s in services if receiver and len(receiver) >= 3 and s.startswith(receiver)}
+    return named or services
+
+
+def _names_in(tree: ast.AST) -> list[tuple[str, str | None]]:
+    """(name, its receiver's service or name, if any) for every attribute and string of ``tree``."""
+    bound = _bound_clients(tree)
+    names: list[tuple[str, str | None]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            names.add(node.attr)
+            names.append((node.attr, _receiver_service(node.value, bound)))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names.add(node.value)
+            names.append((node.value, None))
     return names
 
 
+def _module_name(root: Path, path: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+def _imported(tree: ast.AST) -> set[str]:
+    """Dotted names of the modules ``tree`` imports (``from a import b`` counts ``a.b`` too)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _services_by_file(root: Path, trees: Mapping[Path, ast.AST]) -> dict[Path, set[str]]:
+    """The clients each file makes; a file that makes none is handed its importers' clients
+    (a helper module takes its clients as arguments)."""
+    services = {path: _clients_in(tree) for path, tree in trees.items()}
+    names = {_module_name(root, path): path for path in trees}
+    imports = {path: {names[m] for m in _imported(tree) if m in names} for path, tree in trees.items()}
+    helpers = {path for path, found in services.items() if not found}
+    changed = True
+    while changed:
+        changed = False
+        for helper in helpers:
+            inherited = set().union(*(services[p] for p, used in imports.items() if helper in used))
+            if not inherited <= services[helper]:
+                services[helper] |= inherited
+                changed = True
+    return services
+
+
 def called_operations(root: Path = ROOT) -> dict[str, set[str]]:
-    """service -> OperationNames called by the code under ``root``'s providers/ and functions/."""
+    """service -> OperationNames called by the code under ``root``'s providers/ and functions/.
+
+    A name read from a client whose service the code states (``connect = client("connect")``,
+    ``client("s3").get_object``) or names (``connect``, ``self.secrets``) counts for that
+    service only; any other name counts for every service of the file that has such an
+    operation."""
+    trees = {
+        path: ast.parse(path.read_text(encoding="utf-8"))
+        for package in CODE
+        for path in sorted((root / package).rglob("*.py"))
+    }
     found: dict[str, set[str]] = {}
-    for package in CODE:
-        for path in sorted((root / package).rglob("*.py")):
-            text = path.read_text(encoding="utf-8")
-            services = set(_CLIENT.findall(text))
-            if not services:
-                continue
-            names = _names_in(ast.parse(text))
-            for service in services:
-                operations = _operation_names(service)
-                found.setdefault(service, set()).update(operations[n] for n in names if n in operations)
+    for path, services in _services_by_file(root, trees).items():
+        for name, receiver in _names_in(trees[path]) if services else ():
+            for service in _services_for(receiver, services):
+                operation = _operation_names(service).get(name)
+                if operation:
+                    found.setdefault(service, set()).add(operation)
     return {service: ops for service, ops in found.items() if ops}
 
 

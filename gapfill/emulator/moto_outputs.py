@@ -10,12 +10,21 @@ member AWS always sends would break only on AWS.
 * DescribeDeliveryStream: moto leaves out the S3 destination settings a create did not
   give; AWS describes them with their documented defaults (the model marks
   ``BufferingHints``, ``CompressionFormat`` and ``EncryptionConfiguration`` required).
+* Lex V2 bots and aliases: moto names them by UUID; the model's ``Id`` and ``BotAliasId``
+  are 10 alphanumerics, so the ids moto answered were refused by the very model (ListBotAliases
+  ``botId``) and could not be named in a ``bot-alias`` ARN that AWS would make. moto also
+  answers statuses in capitals (``CREATING``; BotStatus and BotAliasStatus are ``Creating``
+  ...), times as ISO strings (rest-json timestamps are epoch seconds) and ListBots'
+  ``latestBotVersion`` as a number (NumericalBotVersion is a string).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+import string
 import threading
+from datetime import datetime
 from typing import Any
 
 from gapfill.emulator import documented
@@ -81,6 +90,68 @@ def _wrap_secrets() -> None:
     SecretsManagerResponse.describe_secret = describe_secret  # type: ignore[method-assign]
 
 
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+#: ``Id`` and ``BotAliasId`` in the lexv2-models model: exactly 10 of ``[0-9a-zA-Z]``.
+LEX_ID_LENGTH = 10
+
+
+def lex_id() -> str:
+    """A Lex V2 bot or alias id of the model's form."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(LEX_ID_LENGTH))
+
+
+_LEX_STATUSES = ("botStatus", "botAliasStatus")
+_LEX_OPERATIONS = (
+    *(
+        f"{verb}_{noun}"
+        for noun in ("bot", "bot_alias")
+        for verb in ("create", "describe", "update", "delete")
+    ),
+    "list_bots",
+    "list_bot_aliases",
+)
+
+
+def lex_answer(data: Any) -> Any:
+    """A Lex V2 bot or alias answer of moto's with the model's statuses, times and versions."""
+    if isinstance(data, list):
+        return [lex_answer(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    fixed = {key: lex_answer(value) for key, value in data.items()}
+    for key, value in fixed.items():
+        if key in _LEX_STATUSES and isinstance(value, str):
+            fixed[key] = value.capitalize()
+        elif key.endswith("DateTime") and isinstance(value, str):
+            fixed[key] = datetime.fromisoformat(value).timestamp()
+        elif key == "latestBotVersion" and isinstance(value, int):
+            fixed[key] = str(value)
+    return fixed
+
+
+def _wrap_lex() -> None:
+    from moto.lexv2models.models import FakeBot, FakeBotAlias
+
+    for fake in (FakeBot, FakeBotAlias):
+        original = fake.__init__
+
+        def __init__(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> None:
+            _original(self, *args, **kwargs)
+            self.id = lex_id()
+            self.arn = self._generate_arn()
+
+        fake.__init__ = __init__  # type: ignore[method-assign]
+    from moto.lexv2models.responses import LexModelsV2Response
+
+    for name in _LEX_OPERATIONS:
+        answer = getattr(LexModelsV2Response, name)
+
+        def wrapped(self: Any, _answer: Any = answer) -> str:
+            return json.dumps(lex_answer(json.loads(_answer(self))))
+
+        setattr(LexModelsV2Response, name, wrapped)
+
+
 def install() -> None:
     """Wrap the moto operations above; idempotent."""
     global _installed  # noqa: PLW0603 - process-wide, like moto's own registries
@@ -89,4 +160,5 @@ def install() -> None:
             return
         _wrap_firehose()
         _wrap_secrets()
+        _wrap_lex()
         _installed = True

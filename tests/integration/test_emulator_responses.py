@@ -218,9 +218,43 @@ def _connect_instance_settings(connect: Any, iid: str, bucket: str) -> None:
     )
 
 
+def _connect_flow_parts(connect: Any, iid: str, flow_id: str) -> None:
+    """Flow modules, flow versions and Lex V2 bot associations (flows name all three)."""
+    module = connect.create_contact_flow_module(
+        InstanceId=iid, Name="shape module", Content=json.dumps(FLOW), Tags={"owner": "shape-test"}
+    )
+    connect.describe_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])
+    connect.list_contact_flow_modules(InstanceId=iid, ContactFlowModuleState="ACTIVE")
+    connect.delete_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])
+    version = connect.create_contact_flow_version(InstanceId=iid, ContactFlowId=flow_id, Description="v1")
+    connect.list_contact_flow_versions(InstanceId=iid, ContactFlowId=flow_id)
+    connect.describe_contact_flow(InstanceId=iid, ContactFlowId=f"{flow_id}:{version['Version']}")
+    alias = "arn:aws:lex:us-east-1:123456789012:bot-alias/ABCDEFGHIJ/KLMNOPQRST"
+    connect.associate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias})
+    connect.list_bots(InstanceId=iid, LexVersion="V2", MaxResults=1)
+    connect.disassociate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias})
+    world_error = connect.exceptions.ResourceNotFoundException
+    with pytest.raises(world_error):
+        connect.disassociate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias})
+
+
+def lex_calls(world: World) -> None:
+    """What ``${LexBot:...}`` names are read from (moto's Lex V2)."""
+    lex = world.client("lexv2-models")
+    bot = lex.create_bot(
+        botName=world.name,
+        roleArn="arn:aws:iam::123456789012:role/lex",
+        dataPrivacy={"childDirected": False},
+        idleSessionTTLInSeconds=300,
+    )
+    lex.list_bots()
+    lex.list_bot_aliases(botId=bot["botId"])
+
+
 def connect_calls(world: World) -> None:
     connect, iid, arn = _connect_instance(world)
     flow_id = _connect_flows(connect, iid)
+    _connect_flow_parts(connect, iid, flow_id)
     _connect_numbers(connect, iid, arn, flow_id)
     _connect_users(connect, iid)
     _connect_routing(connect, iid)
@@ -291,6 +325,10 @@ def secrets_calls(world: World) -> None:
     sm.describe_secret(SecretId=arn)
     sm.get_secret_value(SecretId=arn)
     sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"password": "y"}))
+    caller = world.client("sts").get_caller_identity()["Arn"]
+    statement = {"Effect": "Allow", "Principal": {"AWS": caller}, "Action": "secretsmanager:GetSecretValue"}
+    policy = {"Version": "2012-10-17", "Statement": [{**statement, "Resource": "*"}]}
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(policy), BlockPublicPolicy=True)
     sm.tag_resource(SecretId=arn, Tags=[{"Key": "owner", "Value": "shape-test"}])
     sm.untag_resource(SecretId=arn, TagKeys=["owner"])
     sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
@@ -399,6 +437,7 @@ def world(emulator: Emulator) -> World:
     made = World(emulator)
     bucket = s3_calls(made)
     connect_calls(made)
+    lex_calls(made)
     secrets_calls(made)
     firehose_calls(made, bucket)
     cloudfront_and_lambda_calls(made, bucket)

@@ -44,3 +44,38 @@ def test_the_scan_finds_calls_through_attributes_paginators_and_getattr(tmp_path
     assert emulator_table.called_operations(tmp_path) == {
         "connect": {"DescribeUser", "ListQueues", "DeleteUser"}
     }
+
+
+def test_a_call_on_a_client_variable_belongs_to_that_client_only(tmp_path: Path) -> None:
+    """TagResource is an operation of both Connect and Lex V2: ``connect.tag_resource`` in a
+    file that also makes a Lex V2 client is Connect's call, not Lex V2's."""
+    (tmp_path / "providers").mkdir()
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "providers" / "p.py").write_text(
+        "def f(self):\n"
+        "    connect = self.client('connect')\n"
+        "    connect.tag_resource(resourceArn='a', tags={})\n"
+        "    self.client('lexv2-models').list_bot_aliases(botId='b')\n"
+    )
+    assert emulator_table.called_operations(tmp_path) == {
+        "connect": {"TagResource"},
+        "lexv2-models": {"ListBotAliases"},
+    }
+
+
+def test_a_helper_without_clients_is_scanned_with_its_importers_clients(tmp_path: Path) -> None:
+    """A module handed its clients as arguments calls the services its importers make."""
+    (tmp_path / "providers" / "pkg").mkdir(parents=True)
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "providers" / "pkg" / "helper.py").write_text(
+        "def g(connect, lex):\n    connect.associate_bot(InstanceId='i')\n    getattr(lex, 'list_bot_aliases')\n"
+    )
+    (tmp_path / "providers" / "pkg" / "user.py").write_text(
+        "from providers.pkg import helper\n\n"
+        "def f(self):\n"
+        "    helper.g(self.client('connect'), self.client('lexv2-models'))\n"
+    )
+    assert emulator_table.called_operations(tmp_path) == {
+        "connect": {"AssociateBot"},
+        "lexv2-models": {"ListBotAliases"},
+    }

@@ -21,10 +21,20 @@ from gapfill.emulator import documented
 from gapfill.emulator.connect.errors import (
     DuplicateResourceException,
     InvalidParameterException,
+    InvalidRequestException,
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from gapfill.emulator.connect.instances import body, max_results, new_id, page, path, query
+from gapfill.emulator.connect.instances import (
+    body,
+    decoded_offset,
+    max_results,
+    new_id,
+    page,
+    path,
+    query,
+    slice_page,
+)
 
 if TYPE_CHECKING:
     _Base = Any
@@ -54,10 +64,36 @@ RULE_BOT_NOT_ASSOCIATED = documented.rule(
     source=_API + "API_DisassociateBot.html",
     fact="ResourceNotFoundException (HTTP 404): the specified resource was not found.",
 )
-#: Bot and alias ids are 10 alphanumerics in AWS (lexv2-models model, ``Id``); moto's Lex V2
-#: backend, which the emulator serves for Lex, makes UUIDs, so dashes are allowed too.
-_ALIAS_ARN = re.compile(r"^arn:aws[-a-z]*:lex:[-a-z0-9]+:\d{12}:bot-alias/[-A-Za-z0-9]+/[-A-Za-z0-9]+$")
+RULE_BOT_ALIAS_ARN = documented.rule(
+    id="connect.bot.alias-arn",
+    service="connect",
+    operations=("AssociateBot",),
+    source=_API + "API_LexV2Bot.html",
+    fact="LexV2Bot.AliasArn is the Amazon Resource Name (ARN) of the Amazon Lex V2 bot alias; "
+    "a request that is not valid is InvalidRequestException (API_AssociateBot.html).",
+)
+#: Bot and alias ids are 10 alphanumerics (lexv2-models model, ``Id`` and ``BotAliasId``,
+#: which also allows the test alias ``TSTALIASID``).
+_ALIAS_ARN = re.compile(
+    r"^arn:aws[-a-z]*:lex:[-a-z0-9]+:\d{12}:bot-alias/[0-9a-zA-Z]{10}/(TSTALIASID|[0-9a-zA-Z]{10})$"
+)
 MAX_MODULE_CONTENT = 256000
+#: ListBots' MaxResults bounds and default (connect model, ``MaxResult25``).
+BOTS_PAGE_LIMIT = 25
+
+
+def bots_page(
+    arns: list[str], next_token: str | None, max_results: int | None
+) -> tuple[list[str], str | None]:
+    """One page of ListBots. A bad MaxResults or NextToken is InvalidRequestException: ListBots
+    documents no InvalidParameterException (connect model)."""
+    size = BOTS_PAGE_LIMIT if max_results is None else max_results
+    start = decoded_offset(next_token)
+    if not 1 <= size <= BOTS_PAGE_LIMIT or start is None:
+        raise InvalidRequestException(
+            f"MaxResults must be 1 to {BOTS_PAGE_LIMIT} and NextToken one ListBots gave"
+        )
+    return slice_page(arns, start, size)
 
 
 @dataclass
@@ -137,7 +173,7 @@ class Backend(_Base):
 
     def associate_bot(self, instance_id: str, alias_arn: str) -> None:
         if not _ALIAS_ARN.match(alias_arn):
-            raise InvalidParameterException(f"LexV2Bot.AliasArn is not a Lex V2 bot alias ARN: {alias_arn}")
+            raise InvalidRequestException(f"LexV2Bot.AliasArn is not a Lex V2 bot alias ARN: {alias_arn}")
         bots = self.bots_of(instance_id)
         with self.state_lock:
             if alias_arn in bots:
@@ -188,5 +224,5 @@ class Responses(_Base):
         instance_id = path(self, "InstanceId")
         version = query(self, "lexVersion")
         bots = self.connect_backend.bots_of(instance_id) if version == "V2" else []
-        chunk, token = page(bots, query(self, "nextToken"), max_results(self), 25, 25)
+        chunk, token = bots_page(bots, query(self, "nextToken"), max_results(self))
         return json.dumps({"LexBots": [{"LexV2Bot": {"AliasArn": arn}} for arn in chunk], "NextToken": token})

@@ -123,21 +123,35 @@ def page(
     size = default if max_results is None else int(max_results)
     if not 1 <= size <= limit:
         raise InvalidParameterException(f"MaxResults must be between 1 and {limit}")
-    start = token_offset(next_token)
+    return slice_page(items, token_offset(next_token), size)
+
+
+def slice_page(items: Sequence[Any], start: int, size: int) -> tuple[list[Any], str | None]:
+    """The page of ``size`` items from ``start``, and the NextToken of the one after, if any."""
     chunk = list(items[start : start + size])
     end = start + size
     token = base64.b64encode(json.dumps({"offset": end}).encode()).decode() if end < len(items) else None
     return chunk, token
 
 
-def token_offset(next_token: str | None) -> int:
-    """Where the page a NextToken asks for starts."""
+def decoded_offset(next_token: str | None) -> int | None:
+    """Where the page a NextToken asks for starts; None for a token Connect never gave.
+
+    Raises nothing: operations document different errors for a bad token."""
     if not next_token:
         return 0
     try:
         return int(json.loads(base64.b64decode(next_token))["offset"])
     except (ValueError, KeyError, TypeError):
-        raise InvalidParameterException("The NextToken is not valid") from None
+        return None
+
+
+def token_offset(next_token: str | None) -> int:
+    """Where the page a NextToken asks for starts."""
+    start = decoded_offset(next_token)
+    if start is None:
+        raise InvalidParameterException("The NextToken is not valid")
+    return start
 
 
 def query(response: Any, name: str) -> str | None:

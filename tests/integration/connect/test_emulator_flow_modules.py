@@ -112,3 +112,15 @@ def test_flow_versions_keep_the_content_they_were_made_from(aws: Any, unique: An
     assert code(stale) == "InvalidRequestException"
     versions = connect.list_contact_flow_versions(InstanceId=instance_id, ContactFlowId=hold["Id"])
     assert [v["Version"] for v in versions["ContactFlowVersionSummaryList"]] == [1, 2]
+
+
+def test_bad_bot_requests_answer_the_errors_the_operations_document(aws: Any, unique: Any) -> None:
+    """AssociateBot and ListBots document InvalidRequestException, not InvalidParameterException."""
+    instance_id, _ = make_instance(aws, unique)
+    connect = aws("connect")
+    with pytest.raises(ClientError) as not_an_alias:
+        connect.associate_bot(InstanceId=instance_id, LexV2Bot={"AliasArn": "arn:aws:lex:bot/ABC"})
+    assert code(not_an_alias) == "InvalidRequestException"
+    with pytest.raises(ClientError) as bad_token:
+        connect.list_bots(InstanceId=instance_id, LexVersion="V2", NextToken="not-a-token")
+    assert code(bad_token) == "InvalidRequestException"
