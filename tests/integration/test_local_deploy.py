@@ -212,13 +212,22 @@ def test_bad_yaml_is_one_line(tmp_path: Path, capsys: Any) -> None:
     assert err[0].startswith("gapfill deploy --local: broken.yaml: line ")
 
 
+def _seed_parameters(name: str) -> dict[str, Any]:
+    """The local parameters with the seed on, and an instance and directory bucket of their own
+    (the session's emulator keeps what other tests made, such as a pre-uploaded agents.csv)."""
+    params = _parameters_file(SEED_DIR / "local-parameters.json")
+    params.update(
+        AgentDirectorySeedKey="seeds/agents.csv", InstanceAlias=name, AgentDirectoryBucket=f"{name}-directory"
+    )
+    return params
+
+
 def test_the_agent_directory_seed_lands_before_the_directory_syncs(emulator: Any, aws: Any) -> None:
     """AgentDirectorySeedKey set and no CSV pre-uploaded: the seed copies the starter CSV from the
     artefact bucket to the directory key, then the directory creates its users from it."""
     from gapfill.local.prerequisites import ensure_bucket
 
-    params = _parameters_file(SEED_DIR / "local-parameters.json")
-    params["AgentDirectorySeedKey"] = "seeds/agents.csv"
+    params = _seed_parameters("it-seed")
     artefacts, bucket, key = params["FunctionCodeBucket"], params["AgentDirectoryBucket"], "agents/agents.csv"
     ensure_bucket(artefacts)
     aws("s3").put_object(
@@ -249,8 +258,7 @@ def test_the_agent_directory_seed_never_overwrites_an_existing_csv(emulator: Any
     """The seed is for a fresh bucket: over an HR export it fails, naming the key, and the CSV stays."""
     from gapfill.local.prerequisites import ensure_bucket
 
-    params = _parameters_file(SEED_DIR / "local-parameters.json")
-    params["AgentDirectorySeedKey"] = "seeds/agents.csv"
+    params = _seed_parameters("it-seed-hr")
     artefacts, bucket, key = params["FunctionCodeBucket"], params["AgentDirectoryBucket"], "agents/agents.csv"
     for name in (artefacts, bucket):
         ensure_bucket(name)
