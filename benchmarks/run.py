@@ -224,7 +224,7 @@ def bench_bulk(quick: bool, cfn: Any, aws: Callable[[str], Any]) -> Row:
         InboundCallsEnabled=True,
         OutboundCallsEnabled=True,
     )
-    bucket = f"bench-dir-{uuid.uuid4().hex[:8]}"
+    bucket = f"gapfill-bench-dir-{uuid.uuid4().hex[:8]}"  # in the default DirectoryBuckets
     aws("s3").create_bucket(Bucket=bucket)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -322,11 +322,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from gapfill.emulator import start_emulator
     from gapfill.local.protocol import LocalCloudFormation
+    from providers.core.aws import reset_clients
 
     emulator = start_emulator()
     rows: list[Row] = []
     try:
-        with emulator.applied():
+        with emulator.applied(on_switch=reset_clients):
 
             def aws(service: str) -> Any:
                 return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint)

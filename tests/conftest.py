@@ -22,12 +22,15 @@ os.environ["GAPFILL_ALLOW_LOCAL_RESPONSE_URL"] = "1"
 
 from gapfill.emulator import Emulator, start_emulator
 from gapfill.local.protocol import LocalCloudFormation
+from providers.core.aws import reset_clients
+
+pytest_plugins = ["tests.iam_report"]
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """moto server on 127.0.0.1 (free port); every boto3 call in the session goes there."""
-    with start_emulator() as server, server.applied():
+    with start_emulator() as server, server.applied(on_switch=reset_clients):
         yield server
 
 
@@ -36,7 +39,14 @@ def aws(emulator: Emulator) -> Callable[[str], Any]:
     """``aws("s3")``: a plain boto3 client on the emulator, for arranging and asserting."""
 
     def make(service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint)
+        # The tests' own key, explicitly: never a role's key that a harness put in the environment.
+        return boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=emulator.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     return make
 

@@ -35,7 +35,11 @@ def _s3() -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", config=Config(retries={"mode": "adaptive", "max_attempts": 5}))
+    # A session of its own: credentials are read when the client is made (the default session
+    # keeps the first ones it resolved in the process).
+    return boto3.session.Session().client(
+        "s3", config=Config(retries={"mode": "adaptive", "max_attempts": 5})
+    )
 
 
 def _event_time(record: dict[str, Any]) -> datetime:

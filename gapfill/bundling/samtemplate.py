@@ -44,7 +44,12 @@ TIMEOUTS: dict[str, int] = {
     "ConnectPhoneNumber": 900,
     "ConnectUser": 900,
     "ConnectUserDirectory": 900,
+    # Lists nine kinds of resources at Connect's throttled rate (2 calls per second per API).
+    "ConnectLookup": 900,
     "FirehoseEncryption": 600,
+    # Migrations and snapshots take long; the engine hands over to a re-invocation in time.
+    "PostgresSql": 900,
+    "RedshiftSql": 900,
     "S3BucketNotification": 120,
     "HtmlPage": 120,
 }
@@ -98,10 +103,19 @@ def _short(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
             return Sub(value["Fn::Sub"])
+        if set(value) == {"Ref"} and isinstance(value["Ref"], str):
+            return Ref(value["Ref"])
         return {k: _short(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_short(v) for v in value]
     return value
+
+
+#: Extra environment per provider: the allow-lists a provider checks itself, to name the
+#: parameter in its Reason (IAM enforces the same lists through the role).
+ENVIRONMENT: dict[str, dict[str, Any]] = {
+    "HtmlPage": {"GAPFILL_PAGE_SOURCE_BUCKETS": {"Fn::Join": [",", Ref("PageSourceBuckets")]}},
+}
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,7 @@ class ProviderSpec:
             self.schema,
             function_arn={"Fn::Sub": self.function_arn},
             log_group_arn={"Fn::GetAtt": [self.log_group_id, "Arn"]},
+            suffix=self.suffix,
         )
 
 
@@ -260,7 +275,9 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
                 "Timeout": spec.timeout,
                 "MemorySize": spec.memory,
                 "LoggingConfig": {"LogGroup": Ref(spec.log_group_id), "LogFormat": "Text"},
-                "Environment": {"Variables": {"GAPFILL_PROVIDER": spec.resource_type}},
+                "Environment": {
+                    "Variables": {"GAPFILL_PROVIDER": spec.resource_type, **ENVIRONMENT.get(spec.suffix, {})}
+                },
             },
         },
     }
@@ -298,6 +315,15 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
                 "Default": 30,
                 "AllowedValues": RETENTION_DAYS,
                 "Description": "How long the providers' log groups keep events.",
+            },
+            **{
+                bucket_list.name: {
+                    "Type": "CommaDelimitedList",
+                    "Default": bucket_list.default,
+                    "Description": bucket_list.description
+                    + " Bucket names, `*` and `?` allowed; this account's only.",
+                }
+                for bucket_list in iam.BUCKET_LISTS
             },
             "Architecture": {
                 "Type": "String",
@@ -361,7 +387,9 @@ def with_role_table(document: str, specs: list[ProviderSpec]) -> str:
         return document
     head, rest = document.split(ROLES_START, 1)
     _, tail = rest.split(ROLES_END, 1)
-    table = iam.markdown_table({spec.resource_type: spec.schema for spec in specs})
+    from gapfill.bundling import roletable
+
+    table = roletable.markdown(specs)
     return f"{head}{ROLES_START}\n{table}{ROLES_END}{tail}"
 
 

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"gapfill sam-template: no schemas in {args.schemas}", file=sys.stderr)
         return 1
     for spec in specs:
-        for action in iam.handler_actions(spec.schema):
+        for action in iam.scoped_actions(spec.schema, spec.suffix):
             if iam.scope_for(action) is iam.UNSCOPED:
                 print(
                     f"gapfill sam-template: warning: {spec.resource_type} needs {action}, which has no "

@@ -194,6 +194,9 @@ def pages() -> dict[Path, str]:
     schemas = sorted(SCHEMAS.glob("*.json"))
     out = {DOCS / f"{path.stem}.md": render(path) for path in schemas}
     out[DOCS / "reference.md"] = render_index(schemas)
+    from gapfill.docs import emulator_table
+
+    out[emulator_table.PAGE] = emulator_table.render()
     return out
 
 

@@ -26,10 +26,17 @@ MODULES = (
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
     "gapfill.emulator.connect.flow_modules",
+    "gapfill.emulator.connect.agent_statuses",
     "gapfill.emulator.connect.knobs",
     "gapfill.emulator.firehose",
+    "gapfill.emulator.redshift_data",
     "gapfill.emulator.s3_notifications",
     "gapfill.emulator.s3_destination_policies",
+    "gapfill.emulator.model_validation",
+    "gapfill.emulator.moto_outputs",
+    "gapfill.emulator.iam.authorization",
+    "gapfill.emulator.iam.policy",
+    "gapfill.emulator.iam.middleware",
 )
 
 

@@ -11,7 +11,7 @@ import contextlib
 import os
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,47 @@ EMULATOR_ENV = {
 }
 #: moto's default account id (a documented placeholder, not a real account).
 EMULATOR_ACCOUNT_ID = "123456789012"
+
+#: A WSGI layer: takes the app it wraps, returns the app that serves in its place.
+Layer = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def layers() -> list[Layer]:
+    """What every request passes before moto, outermost first: IAM evaluation of role-signed
+    calls, then AWS's model of the request.
+
+    Each concern is one small layer of its own module, listed here; a layer answers a request
+    itself or hands it on unchanged.
+    """
+    from gapfill.emulator import model_validation
+    from gapfill.emulator.iam.middleware import Authorizer
+
+    return [Authorizer, model_validation.middleware]
+
+
+def _server_class() -> type:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class LayeredMotoServer(ThreadedMotoServer):
+        """moto's threaded server with :func:`layers` around its dispatcher."""
+
+        def _server_entry(self) -> None:
+            app: Callable[..., Any] = DomainDispatcherApplication(create_backend_app)
+            for layer in reversed(layers()):
+                app = layer(app)
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LayeredMotoServer
 
 
 def free_port() -> int:
@@ -49,13 +90,17 @@ class Emulator:
         return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.endpoint}
 
     @contextlib.contextmanager
-    def applied(self) -> Iterator[Emulator]:
-        """Point this process's boto3 at the emulator for the duration of the block."""
-        from providers.core.aws import reset_clients
+    def applied(self, on_switch: Callable[[], None] | None = None) -> Iterator[Emulator]:
+        """Point this process's boto3 at the emulator for the duration of the block.
 
+        ``on_switch`` runs right after the environment changes, both ways: a caller that
+        caches clients built from the environment (the providers do) passes its reset, so
+        that the emulator never needs to know the code it is testing.
+        """
         saved = {k: os.environ.get(k) for k in self.env()}
         os.environ.update(self.env())
-        reset_clients()
+        if on_switch is not None:
+            on_switch()
         try:
             yield self
         finally:
@@ -64,7 +109,8 @@ class Emulator:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-            reset_clients()
+            if on_switch is not None:
+                on_switch()
 
     def reset(self) -> None:
         """Forget every resource (moto's own reset endpoint, over HTTP)."""
@@ -73,20 +119,20 @@ class Emulator:
             pass
 
     def start(self) -> Emulator:
-        from moto.server import ThreadedMotoServer
-
-        from gapfill.emulator import firehose, s3_notifications
+        from gapfill.emulator import firehose, moto_outputs, redshift_data, s3_notifications
         from gapfill.emulator.connect import install
 
         install()
         firehose.install()
         s3_notifications.install()
+        moto_outputs.install()
+        redshift_data.install()
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if not self.port:
             self.port = free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server = _server_class()(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
 

@@ -95,7 +95,7 @@ class CustomResourceAttributes(CloudFormationLintRule):
         for name, resource_type, _ in _custom_resources(cfn.template):
             schema = load_template_schema(resource_type, _schema_dir())
             if schema is not None:
-                attributes[name] = (resource_type, schema.read_only)
+                attributes[name] = (resource_type, schema.read_only + _keyed_attributes(schema.document))
         if not attributes:
             return []
         matches: list[RuleMatch] = []
@@ -103,7 +103,9 @@ class CustomResourceAttributes(CloudFormationLintRule):
             if logical not in attributes:
                 continue
             resource_type, returned = attributes[logical]
-            if attribute not in returned and attribute.replace(".", "/") not in returned:
+            keyed = attribute.partition(".")[0] + ".*" if "." in attribute else ""
+            named = (attribute, attribute.replace(".", "/"), keyed)
+            if not any(name in returned for name in named):
                 known = ", ".join(returned) or "none"
                 matches.append(
                     RuleMatch(
@@ -112,6 +114,19 @@ class CustomResourceAttributes(CloudFormationLintRule):
                     )
                 )
         return matches
+
+
+def _keyed_attributes(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """``Name.*`` for each read-only object property keyed by ``patternProperties``: attributes
+    named by the template's own values (Custom::ConnectLookup's ``Queue.BasicQueue.Arn``)."""
+    properties = document.get("properties", {})
+    keyed = []
+    for pointer in document.get("readOnlyProperties", ()):
+        name = str(pointer).removeprefix("/properties/")
+        spec = properties.get(name, {})
+        if spec.get("type") == "object" and spec.get("patternProperties"):
+            keyed.append(f"{name}.*")
+    return tuple(keyed)
 
 
 def _attribute_uses(node: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str, str]]:

@@ -661,6 +661,7 @@ def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 def main(args: argparse.Namespace) -> int:
     """Entry point of ``gapfill deploy --local``."""
     from gapfill.emulator import start_emulator
+    from providers.core.aws import reset_clients
     from providers.core.log import logger
 
     saved_level = logger.log_level
@@ -670,7 +671,7 @@ def main(args: argparse.Namespace) -> int:
     os.environ.setdefault("GAPFILL_POLL_INITIAL_SECONDS", "0.2")
     os.environ.setdefault("GAPFILL_POLL_MAX_SECONDS", "1")
     try:
-        with start_emulator() as emulator, emulator.applied():
+        with start_emulator() as emulator, emulator.applied(on_switch=reset_clients):
             return _run(args, emulator, plays(args), output)
     finally:
         logger.setLevel(saved_level)
@@ -728,7 +729,13 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
                 except (LocalDeployError, UnsupportedIntrinsicError) as exc:
                     errors.append(f"gapfill deploy --local: {exc}")
                     print(errors[-1], file=sys.stderr, flush=True)
-        return _summary(deployments, pages, errors, started)
+        code = _summary(deployments, pages, errors, started)
+        from gapfill.emulator.iam import report as iam_report  # calls checked against each role
+
+        print(
+            f"\n{iam_report.table()}\n  (details: {iam_report.write(output / 'iam-report.json')})", flush=True
+        )
+        return code
     finally:
         for deployment in deployments:
             deployment.close()

@@ -179,6 +179,9 @@ class LocalCloudFormation:
         )
         self.function_timeout = function_timeout
         self.server = ResponseServer()
+        #: ``Custom::X`` -> the role its function signs as, instead of the shipped one (tests
+        #: plant a missing permission or narrow an allow-list in a copy of a role).
+        self.roles: dict[str, Any] = {}
         self._queue: list[dict[str, Any]] = []
         os.environ["GAPFILL_ALLOW_LOCAL_RESPONSE_URL"] = "1"
 
@@ -224,6 +227,7 @@ class LocalCloudFormation:
 
     def send(self, event: dict[str, Any], *, wait: float = 5.0) -> Answer:
         """Invoke the handler with ``event`` (its ResponseURL filled in) and collect PUTs."""
+        from gapfill.emulator.iam import provider_environment, provider_role, signing_as
         from providers.core import engine
 
         token = uuid.uuid4().hex
@@ -237,7 +241,11 @@ class LocalCloudFormation:
             while pending:
                 current = pending.pop(0)
                 invocations += 1
-                self.handler(current, LocalContext(timeout_seconds=self.function_timeout))
+                kind = str(current.get("ResourceType", ""))
+                # as its shipped role (the providers stack of this region) and environment
+                role = self.roles.get(kind) or provider_role(kind, region=self.region)
+                with signing_as(role, provider_environment(kind, role.parameters if role else None)):
+                    self.handler(current, LocalContext(timeout_seconds=self.function_timeout))
                 pending.extend(self._queue)
                 self._queue.clear()
         finally:

@@ -18,7 +18,17 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "routing-profile": ("list_routing_profiles", "RoutingProfileSummaryList", "routing profile"),
     "security-profile": ("list_security_profiles", "SecurityProfileSummaryList", "security profile"),
     "agent-group": ("list_user_hierarchy_groups", "UserHierarchyGroupSummaryList", "hierarchy group"),
+    "queue": ("list_queues", "QueueSummaryList", "queue"),
+    "operating-hours": ("list_hours_of_operations", "HoursOfOperationSummaryList", "hours of operation"),
+    "contact-flow": ("list_contact_flows", "ContactFlowSummaryList", "contact flow"),
+    "flow-module": ("list_contact_flow_modules", "ContactFlowModulesSummaryList", "flow module"),
+    "prompt": ("list_prompts", "PromptSummaryList", "prompt"),
+    "agent-state": ("list_agent_statuses", "AgentStatusSummaryList", "agent status"),
+    "transfer-destination": ("list_quick_connects", "QuickConnectSummaryList", "quick connect"),
 }
+#: Extra list parameters per kind: only standard queues have names worth looking up (each
+#: agent's own queue is of type AGENT).
+LIST_FILTERS: dict[str, dict[str, Any]] = {"queue": {"QueueTypes": ["STANDARD"]}}
 _SHOW_AVAILABLE = 10
 
 
@@ -71,6 +81,7 @@ class Catalog:
     instance_id: str
     names: dict[str, list[str]] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
+    arns: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_summaries(cls, kind: str, instance_id: str, summaries: Iterable[Mapping[str, Any]]) -> Catalog:
@@ -78,6 +89,8 @@ class Catalog:
         for item in summaries:
             item_id = str(item["Id"])
             catalog.ids.add(item_id)
+            if item.get("Arn"):
+                catalog.arns[item_id] = str(item["Arn"])
             catalog.names.setdefault(str(item.get("Name", "")), []).append(item_id)
         return catalog
 
@@ -138,7 +151,7 @@ def load_catalog(call: Caller, instance_id: str, kind: str) -> Catalog:
     summaries: list[Mapping[str, Any]] = []
     token: str | None = None
     while True:
-        kwargs: dict[str, Any] = {"InstanceId": instance_id, "MaxResults": 1000}
+        kwargs: dict[str, Any] = {"InstanceId": instance_id, "MaxResults": 1000, **LIST_FILTERS.get(kind, {})}
         if token:
             kwargs["NextToken"] = token
         page = call(operation, **kwargs)

@@ -84,7 +84,7 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-_clients: dict[tuple[str, str | None, str | None], Any] = {}
+_clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
 _lock = threading.Lock()
 
 
@@ -93,7 +93,8 @@ def client(service: str, region: str | None = None) -> Any:
     from botocore.config import Config
 
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    key = (service, region, endpoint)
+    access_key = os.environ.get("AWS_ACCESS_KEY_ID")
+    key = (service, region, endpoint, access_key)
     with _lock:
         cached = _clients.get(key)
         if cached is not None:
@@ -107,10 +108,23 @@ def client(service: str, region: str | None = None) -> Any:
             read_timeout=30,
             user_agent_extra=USER_AGENT,
         )
-        made = _session().client(service, region_name=region, config=config)
+        made = _session().client(service, region_name=region, config=config, **_env_credentials())
         made.meta.events.register("before-call", _refuse_after_answer, unique_id="gapfill-after-answer")
         _clients[key] = made
         return made
+
+
+def _env_credentials() -> dict[str, str | None]:
+    """The environment's credentials, read per client: the default chain reads them first too,
+    but only once per session, and the local harness signs each function with its role's key."""
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not key or not secret:
+        return {}
+    return {
+        "aws_access_key_id": key,
+        "aws_secret_access_key": secret,
+        "aws_session_token": os.environ.get("AWS_SESSION_TOKEN"),
+    }
 
 
 def reset_clients() -> None:

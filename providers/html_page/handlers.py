@@ -22,7 +22,7 @@ from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.provider import Provider, Result
-from providers.html_page import ccp_template
+from providers.html_page import ccp_template, sources
 from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
 
@@ -133,6 +133,7 @@ class HtmlPage(Provider):
             script_key = check_key(
                 str(props.get("StreamsScriptKey") or default_script_key(key)), "StreamsScriptKey"
             )
+            sources.check("StreamsScriptLocation", props["StreamsScriptLocation"])
             self._check_script_key(bucket, script_key, owner)
             self._copy_script(bucket, script_key, props["StreamsScriptLocation"], owner)
             metadata[SCRIPT_KEY] = script_key
@@ -171,6 +172,7 @@ class HtmlPage(Provider):
 
     def _fetch_template(self) -> str:
         location = self.properties["TemplateLocation"]
+        sources.check("TemplateLocation", location)
         try:
             reply = self.client("s3").get_object(Bucket=location["Bucket"], Key=location["Key"])
         except Exception as exc:

@@ -132,3 +132,31 @@ def test_the_real_provider_passes_the_same_checks(broken_cfn: Any, aws: Any, uni
         check_same_request_id_creates_once,
     ):
         check(cfn, CASE, env)
+
+
+class PostgresDeleteThatDrops:
+    """A ``Custom::PostgresSql`` whose Delete drops the history although the template did not ask."""
+
+    @staticmethod
+    def make() -> type:
+        from providers.sql.postgres import PostgresSql
+
+        class Dropping(PostgresSql):
+            def delete(self) -> None:
+                target = self._connect()
+                try:
+                    target.run_plain(())
+                finally:
+                    target.close()
+
+        return Dropping
+
+
+def test_a_keeping_type_whose_delete_removes_fails_the_suite(
+    broken_cfn: Any, aws: Any, unique: Any, logs: Any
+) -> None:
+    from tests.contract.cases.postgres_sql import CASE as POSTGRES
+
+    env = Env(client=aws, unique=unique, logs=logs)
+    with pytest.raises(AssertionError, match="a resource documented as retained vanished on delete"):
+        check_create_then_delete(broken_cfn(PostgresDeleteThatDrops.make()), POSTGRES, env)

@@ -13,10 +13,14 @@ from urllib.parse import quote_plus
 import pytest
 
 from functions.agent_directory import handler
+from gapfill.emulator.iam import load_role, signing_as
+from gapfill.emulator.iam.roles import REPO
 from providers.connect.directory import OWNER_TAG
 
 OWNER = "contact-centre.Agents.0123456789ab"
 KEY = "agent directory/team a+b.csv"
+#: The connect stack the function is deployed by.
+STACK = "contact-centre-Connect"
 
 
 @dataclass
@@ -69,7 +73,19 @@ def setup(
     monkeypatch.setenv("REQUESTS_PER_SECOND", "500")
     monkeypatch.setenv("DEFAULT_ROUTING_PROFILE", "Basic Routing Profile")
     monkeypatch.setenv("DEFAULT_SECURITY_PROFILES", "Agent")
-    yield {"bucket": bucket, "instance_id": made["Id"]}
+    # The function signs its calls as the role templates/connect.yaml gives it, for this stack.
+    role = load_role(
+        REPO / "templates" / "connect.yaml",
+        "AgentDirectoryFunctionRole",
+        stack_name=STACK,
+        parameters={"AgentDirectoryBucket": bucket, "AgentDirectoryKey": KEY},
+        attributes={
+            "Instance.Id": made["Id"],
+            "AgentUploadsTable.Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/agent-uploads",
+        },
+    )
+    with signing_as(role):
+        yield {"bucket": bucket, "instance_id": made["Id"]}
     handler.set_reinvoker(None)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
 
+from gapfill.emulator.iam import load_role, signing_as
+from gapfill.emulator.iam.roles import REPO
 from tests.unit.test_chat_usage_samples import encoded, transcript
 
 
@@ -39,12 +42,28 @@ def buckets(aws: Callable[[str], Any], unique: Callable[[str], str]) -> tuple[st
 
 
 @pytest.fixture
-def handler(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> Callable[..., Any]:
+def handler(monkeypatch: pytest.MonkeyPatch, emulator: Any, buckets: tuple[str, str]) -> Callable[..., Any]:
+    """The function, signing as the role templates/chat.yaml gives it (its usage bucket being
+    the output bucket of the test)."""
     from functions.chat_usage import handler as module
 
     module._s3.cache_clear()
     monkeypatch.setenv("OUTPUT_PREFIX", "chat-usage/")
-    return module.lambda_handler
+    source, _ = buckets
+
+    def invoke(event: dict[str, Any]) -> Any:
+        output = os.environ.get("OUTPUT_BUCKET") or source
+        role = load_role(
+            REPO / "templates" / "chat.yaml",
+            "UsageFunctionRole",
+            stack_name="contact-centre-Chat",
+            parameters={"NotificationBucket": source, "TranscriptBucketPrefix": ""},
+            attributes={"UsageBucket.Arn": f"arn:aws:s3:::{output}"},
+        )
+        with signing_as(role):
+            return module.lambda_handler(event)
+
+    return invoke
 
 
 def _objects(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:

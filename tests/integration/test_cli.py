@@ -17,7 +17,7 @@ from tests.integration.s3_destinations import s3_may
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFICATION = {
-    "BucketName": "cli-existing-uploads",
+    "BucketName": "gapfill-cli-existing-uploads",
     "NotificationConfiguration": {
         "QueueConfigurations": [
             {
@@ -64,11 +64,11 @@ def test_invoke_local_creates_a_notification_visible_in_the_emulator() -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     response = json.loads(out.stdout)
     assert response["Status"] == "SUCCESS"
-    assert response["PhysicalResourceId"].startswith("cli-existing-uploads/")
+    assert response["PhysicalResourceId"].startswith("gapfill-cli-existing-uploads/")
     state = out.stderr.split("state in the emulator:", 1)[1]
     config = json.loads(state[state.index("{") :])["BucketNotificationConfiguration"]
     assert config["QueueConfigurations"][0]["QueueArn"].endswith(":cli-uploads")
-    assert "prepared in the emulator: bucket cli-existing-uploads" in out.stderr
+    assert "prepared in the emulator: bucket gapfill-cli-existing-uploads" in out.stderr
 
 
 def test_invoke_reports_invalid_properties_by_name(tmp_path: Path) -> None:

@@ -9,12 +9,41 @@ import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 
 from functions.qr_http_api import lambda_function as http_api
 from functions.qr_websocket_event import lambda_function as ws_event
 from gapfill.emulator import Emulator
+from gapfill.emulator.iam import Role, load_role, policy, report, signing_as
+from gapfill.emulator.iam.middleware import evaluate
+from gapfill.emulator.iam.requests import Call
+from gapfill.emulator.iam.roles import REPO
+
+TEMPLATE = REPO / "templates" / "qr-upload.yaml"
+#: The stack the QR upload application is deployed as, and the ids its roles name.
+STACK = "qr-upload-dev"
+WEBSOCKET_API = "a1b2c3d4e5"
+DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"
+
+
+def roles(table: str, bucket: str) -> dict[str, Role]:
+    """The two functions' roles as templates/qr-upload.yaml deploys them for this table and bucket."""
+    attributes = {
+        "SessionsTable.Arn": f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}",
+        "UploadBucket.Arn": f"arn:aws:s3:::{bucket}",
+        "DataKey.Arn": DATA_KEY,
+        "WebSocketApi": WEBSOCKET_API,
+    }
+    parameters = {"Environment": "dev", "LambdaDeploymentBucket": "qr-upload-deploy"}
+    return {
+        name: load_role(
+            TEMPLATE, f"{name}FunctionRole", stack_name=STACK, parameters=parameters, attributes=attributes
+        )
+        for name in ("HttpApi", "WebSocketEvent")
+    }
 
 
 @pytest.fixture
@@ -23,7 +52,7 @@ def app(
     aws: Callable[[str], Any],
     unique: Callable[[str], str],
     monkeypatch: pytest.MonkeyPatch,
-) -> dict[str, str]:
+) -> dict[str, Any]:
     table, bucket = unique("qr-upload-sessions-dev"), unique("qr-upload-uploads-dev")
     aws("dynamodb").create_table(
         TableName=table,
@@ -36,7 +65,36 @@ def app(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    return env
+    found = roles(table, bucket)
+    monkeypatch.setattr(http_api, "lambda_handler", as_role(http_api.lambda_handler, found["HttpApi"]))
+    monkeypatch.setattr(ws_event, "lambda_handler", as_role(ws_event.lambda_handler, found["WebSocketEvent"]))
+    return {**env, "roles": found}
+
+
+def as_role(handler: Callable[..., Any], role: Role) -> Callable[..., Any]:
+    """The handler run as Lambda runs it: every AWS call signed with its shipped role's key. Each
+    function has its own process on Lambda; here boto3's default session, which keeps the first
+    credentials it resolves, is made afresh for each run so one function never signs as the other."""
+
+    def run(event: dict[str, Any], context: Any) -> Any:
+        with signing_as(role):
+            boto3.DEFAULT_SESSION = None
+            try:
+                return handler(event, context)
+            finally:
+                boto3.DEFAULT_SESSION = None
+
+    return run
+
+
+def evaluated(role: Role, start: int) -> list[tuple[str, str, str]]:
+    """(operation, action, decision) of each need the role's calls since ``start`` were checked for."""
+    return [
+        (entry["operation"], need["action"], need["decision"])
+        for entry in report.calls()[start:]
+        if entry["role"] == role.name
+        for need in entry["needs"]
+    ]
 
 
 def posted(connection: str) -> list[dict[str, Any]]:
@@ -69,7 +127,8 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
     return http_api.lambda_handler({"routeKey": "POST /sessions", "body": json.dumps(body)}, None)
 
 
-def test_a_session_from_creation_to_the_browser_being_told(app: dict[str, str], aws: Any) -> None:
+def test_a_session_from_creation_to_the_browser_being_told(app: dict[str, Any], aws: Any) -> None:
+    start = len(report.calls())  # the session's report keeps everything before this test
     connection = "conn-" + str(time.time_ns())
     answer = create(
         {"wsConnectionId": connection, "fileName": "receipt photo.jpg", "contentType": "image/jpeg"}
@@ -107,6 +166,42 @@ def test_a_session_from_creation_to_the_browser_being_told(app: dict[str, str], 
         {"routeKey": "GET /sessions/{sessionId}", "pathParameters": {"sessionId": session["sessionId"]}}, None
     )
     assert json.loads(read["body"])["status"] == "UPLOADED"
+    # Every DynamoDB call was checked against the function's shipped role, and allowed.
+    assert evaluated(app["roles"]["HttpApi"], start) == [
+        ("PutItem", "dynamodb:PutItem", "allow"),
+        ("GetItem", "dynamodb:GetItem", "allow"),
+    ]
+    assert evaluated(app["roles"]["WebSocketEvent"], start) == [
+        ("UpdateItem", "dynamodb:UpdateItem", "allow")
+    ]
+
+
+def test_the_presigned_url_is_signed_as_the_http_role_which_may_put_only_session_uploads(
+    app: dict[str, Any],
+) -> None:
+    """A presigned URL carries its signer's permissions: the phone's PUT is authorised by the HTTP
+    API function's role. The emulator's IAM layer reads the credential of the Authorization header
+    only, so the PUT itself is not evaluated there; the role is asked directly for what S3 would
+    check (s3:PutObject on the object)."""
+    role = app["roles"]["HttpApi"]
+    session = json.loads(create({"wsConnectionId": "conn-presign"})["body"])
+    query = parse_qs(urlsplit(session["uploadUrl"]).query)
+    assert query["X-Amz-Credential"][0].startswith(role.access_key + "/")
+
+    def put(key: str) -> list[tuple[str, str, str]]:
+        call = Call(
+            role.access_key,
+            "us-east-1",
+            "s3",
+            "PutObject",
+            {"Bucket": app["UPLOAD_BUCKET_NAME"], "Key": key},
+            "rest-xml",
+        )
+        return [(need.action, need.resource, decision) for need, decision in evaluate(role, call)]
+
+    bucket_arn = f"arn:aws:s3:::{app['UPLOAD_BUCKET_NAME']}"
+    assert put(session["uploadKey"]) == [("s3:PutObject", f"{bucket_arn}/{session['uploadKey']}", "allow")]
+    assert put("site/index.html") == [("s3:PutObject", f"{bucket_arn}/site/index.html", "implicit-deny")]
 
 
 def test_an_upload_under_a_key_the_session_did_not_issue_changes_nothing(
@@ -124,6 +219,23 @@ def test_an_upload_under_a_key_the_session_did_not_issue_changes_nothing(
         TableName=app["SESSIONS_TABLE_NAME"], Key={"sessionId": {"S": session["sessionId"]}}
     )["Item"]
     assert item["status"] == {"S": "AWAITING_SCAN"}
+
+
+def test_the_websocket_role_may_tell_connections_of_its_own_api_stage_only(app: dict[str, Any]) -> None:
+    """PostToConnection is authorised by execute-api:ManageConnections on
+    ``<api>/<stage>/POST/@connections/<id>`` (Service Authorization Reference, execute-api). Its
+    requests are signed as ``execute-api``, which the emulator's IAM layer does not map to the
+    management API's model, so the call is not evaluated there; the role is asked directly."""
+    role = app["roles"]["WebSocketEvent"]
+    prefix = "arn:aws:execute-api:us-east-1:123456789012"
+
+    def may(resource: str) -> str:
+        return policy.decide(role.policies, "execute-api:ManageConnections", resource, {})
+
+    assert may(f"{prefix}:{WEBSOCKET_API}/dev/POST/@connections/conn-1") == "allow"
+    assert may(f"{prefix}:{WEBSOCKET_API}/dev/DELETE/@connections/conn-1") == "implicit-deny"
+    assert may(f"{prefix}:{WEBSOCKET_API}/prod/POST/@connections/conn-1") == "implicit-deny"
+    assert may(f"{prefix}:otherapi00/dev/POST/@connections/conn-1") == "implicit-deny"
 
 
 def test_bad_requests_name_the_field(app: dict[str, str]) -> None:

@@ -179,6 +179,12 @@ def _statements(template: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str,
                 yield logical, entry["Fn::If"][1] if intrinsic_name(entry) == "Fn::If" else entry
 
 
+def _resource_types(action: str) -> list[str]:
+    from gapfill.emulator.iam.authorization import resource_types
+
+    return resource_types(action)
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_iam_policies_name_their_resources(name: str) -> None:
     template = load(name)
@@ -186,9 +192,12 @@ def test_iam_policies_name_their_resources(name: str) -> None:
     for logical, statement in _statements(template):
         resources = statement.get("Resource")
         resources = resources if isinstance(resources, list) else [resources]
-        assert "*" not in resources, f"{name}: {logical} {statement.get('Sid')} allows Resource '*'"
         actions = statement.get("Action")
         actions = actions if isinstance(actions, list) else [actions]
+        if "*" in resources:  # only where the Service Authorization Reference gives no resource type
+            assert all(not _resource_types(str(a)) for a in actions), (
+                f"{name}: {logical} {statement.get('Sid')} allows Resource '*'"
+            )
         if statement.get("Effect") == "Allow":
             assert not any(a == "*" or str(a).endswith(":*") for a in actions), f"{logical}: wildcard action"
         checked += 1
@@ -380,7 +389,14 @@ def test_agent_directory_function_role_is_scoped_to_its_instance_folder_and_secr
     read = statements["ReadDirectoryCsv"]
     assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
     assert read["Resource"]["Fn::Sub"][0].endswith("${AgentDirectoryBucket}/${Folder}/*.csv")
-    assert statements["WriteUserMapping"]["Resource"]["Fn::Sub"][0].endswith("/${Folder}/*.mapping.json")
+    mapping = statements["ReadAndWriteUserMapping"]
+    assert mapping["Action"] == ["s3:GetObject", "s3:PutObject"]  # HeadObject needs s3:GetObject
+    assert mapping["Resource"]["Fn::Sub"][0].endswith("/${Folder}/*.mapping.json")
+    listing = statements["MissingMappingIsNotFound"]  # S3 answers 404, not 403, for the first upload
+    assert (listing["Action"], listing["Resource"]) == (
+        "s3:ListBucket",
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AgentDirectoryBucket}"},
+    )
     assert statements["OwnLogGroup"]["Resource"] == {"Fn::GetAtt": ["AgentDirectoryFunctionLogGroup", "Arn"]}
     invoke = resources["AgentDirectoryFunctionSelfInvoke"]["Properties"]
     assert invoke["Roles"] == [{"Ref": "AgentDirectoryFunctionRole"}]

@@ -33,6 +33,7 @@ PARTS = (
     "gapfill.emulator.connect.users",
     "gapfill.emulator.connect.storage",
     "gapfill.emulator.connect.flow_modules",
+    "gapfill.emulator.connect.agent_statuses",
 )
 
 _installed = False

@@ -272,7 +272,7 @@ def test_throttled_connect_apis_are_absorbed(cfn: Any, aws: Any, unique: Any) ->
         action("w", "UpdateContactEventHooks", EventHooks={"AgentWhisper": "${Flow:Default agent whisper}"}),
     )
     props = {"InstanceArn": instance_arn, "Name": "throttled", "Type": "CONTACT_FLOW", "Content": content}
-    with knobs(throttle_rate_scale=2.0, throttle_burst_scale=0.2) as live:
+    with knobs(throttle_rate_scale=0.5, throttle_burst_scale=0.2) as live:
         before = live.throttled_count
         first = cfn.create(TYPE, {**props, "Name": "throttled-1"})
         second = cfn.create(TYPE, {**props, "Name": "throttled-2"})

@@ -63,7 +63,11 @@ def test_the_password_is_in_secrets_manager_and_in_no_response_or_log(
     assert backend().agent_store[instance["id"]].users[user_id].password == password
     assert created.data["UserArn"] == created.physical_id
     assert created.data["UserId"] == user_id
-    new_identity = {"FirstName": "G", "LastName": "H", "Email": "gh@example.com"}  # all required on CONNECT_MANAGED
+    new_identity = {
+        "FirstName": "G",
+        "LastName": "H",
+        "Email": "gh@example.com",
+    }  # all required on CONNECT_MANAGED
     updated = cfn.update(TYPE, created.physical_id, {**props, "IdentityInfo": new_identity}, props)
     deleted = cfn.delete(TYPE, created.physical_id, props)
     assert updated.ok
@@ -183,10 +187,12 @@ def test_a_create_whose_secret_binding_fails_reports_the_user_so_the_delete_remo
     Stubber, because the emulator cannot make Secrets Manager fail between two calls."""
     from botocore.stub import Stubber
 
+    from gapfill.emulator.iam import provider_role, signing_as
     from providers.core.aws import client
 
     props = base(instance, unique("bound"))
-    secrets = client("secretsmanager", "us-east-1")
+    with signing_as(provider_role(TYPE)):  # the client the provider gets: signed as its role
+        secrets = client("secretsmanager", "us-east-1")
     with Stubber(secrets) as stub:
         stub.add_response(
             "create_secret",
