@@ -530,10 +530,12 @@ def _with_defaults(template: dict[str, Any], given: dict[str, Any]) -> dict[str,
 
 
 def _toposort(resources: dict[str, Any]) -> list[str]:
-    """Order by Ref/GetAtt/Sub references and DependsOn; a cycle is an error, as in CloudFormation."""
+    """Order by Ref/GetAtt/Sub references (in Properties and Metadata) and DependsOn; a cycle is an
+    error, as in CloudFormation. Metadata counts because CloudFormation resolves references there
+    too, which is how a template depends on a conditional resource that DependsOn cannot name."""
     deps: dict[str, set[str]] = {}
     for name, resource in resources.items():
-        found = intrinsics.references(resource.get("Properties", {}))
+        found = intrinsics.references([resource.get("Properties", {}), resource.get("Metadata", {})])
         depends = resource.get("DependsOn", [])
         found |= {depends} if isinstance(depends, str) else set(depends)
         deps[name] = {d for d in found if d in resources and d != name}

@@ -210,3 +210,70 @@ def test_bad_yaml_is_one_line(tmp_path: Path, capsys: Any) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert err[0].startswith("gapfill deploy --local: broken.yaml: line ")
+
+
+def _seed_parameters(name: str) -> dict[str, Any]:
+    """The local parameters with the seed on, and an instance and directory bucket of their own
+    (the session's emulator keeps what other tests made, such as a pre-uploaded agents.csv)."""
+    params = _parameters_file(SEED_DIR / "local-parameters.json")
+    params.update(
+        AgentDirectorySeedKey="seeds/agents.csv", InstanceAlias=name, AgentDirectoryBucket=f"{name}-directory"
+    )
+    return params
+
+
+def test_the_agent_directory_seed_lands_before_the_directory_syncs(emulator: Any, aws: Any) -> None:
+    """AgentDirectorySeedKey set and no CSV pre-uploaded: the seed copies the starter CSV from the
+    artefact bucket to the directory key, then the directory creates its users from it."""
+    from gapfill.local.prerequisites import ensure_bucket
+
+    params = _seed_parameters("it-seed")
+    artefacts, bucket, key = params["FunctionCodeBucket"], params["AgentDirectoryBucket"], "agents/agents.csv"
+    ensure_bucket(artefacts)
+    aws("s3").put_object(
+        Bucket=artefacts, Key="seeds/agents.csv", Body=(SEED_DIR / "agents.csv").read_bytes()
+    )
+    deployment = LocalDeployment(MAIN, params, progress=lambda _line: None, stack_name="it-seed")
+    try:
+        deployment.deploy()
+        assert not deployment.failed, deployment.table()
+        order = [c.logical_id for c in deployment.created]
+        assert order.index("AgentDirectorySeed") < order.index("AgentDirectory")
+        landed = aws("s3").get_object(Bucket=bucket, Key=key)
+        assert landed["Body"].read() == (SEED_DIR / "agents.csv").read_bytes()
+        assert landed["ContentType"].startswith("text/csv")
+        instance = next(c for c in deployment.created if c.resource_type == "Custom::ConnectInstance")
+        users = aws("connect").list_users(InstanceId=instance.data["Id"])["UserSummaryList"]
+        assert {"agent.ada", "agent.ken"} <= {u["Username"] for u in users}
+
+        deployment.delete_all()
+        assert not deployment.failed, deployment.table()
+        # The seed wrote the CSV, so deleting the stack removes it (an HR CSV it did not write stays).
+        assert not aws("s3").list_objects_v2(Bucket=bucket, Prefix=key).get("Contents")
+    finally:
+        deployment.close()
+
+
+def test_the_agent_directory_seed_never_overwrites_an_existing_csv(emulator: Any, aws: Any) -> None:
+    """The seed is for a fresh bucket: over an HR export it fails, naming the key, and the CSV stays."""
+    from gapfill.local.prerequisites import ensure_bucket
+
+    params = _seed_parameters("it-seed-hr")
+    artefacts, bucket, key = params["FunctionCodeBucket"], params["AgentDirectoryBucket"], "agents/agents.csv"
+    for name in (artefacts, bucket):
+        ensure_bucket(name)
+    aws("s3").put_object(Bucket=artefacts, Key="seeds/agents.csv", Body=b"seed,csv\n")
+    hr = (SEED_DIR / "agents.csv").read_bytes()
+    aws("s3").put_object(Bucket=bucket, Key=key, Body=hr)
+    deployment = LocalDeployment(MAIN, params, progress=lambda _line: None, stack_name="it-seed-hr")
+    try:
+        deployment.deploy()
+        [failed] = [r for r in deployment.rows if r.status == "FAILED"]
+        assert failed.logical_id == "AgentDirectorySeed"
+        assert key in failed.reason
+        assert "ReplaceExisting" in failed.reason
+        assert aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == hr
+        deployment.delete_all()
+        assert aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == hr
+    finally:
+        deployment.close()

@@ -422,3 +422,38 @@ def test_agent_directory_function_may_do_what_the_sync_does_and_no_more() -> Non
     sync = set(handlers["create"]["permissions"]) | set(handlers["update"]["permissions"])
     granted -= {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert granted == sync
+
+
+def test_agent_directory_seed_is_opt_in_and_synced_after() -> None:
+    """The starter CSV (opt-in, fresh bucket only) is copied from the artefact bucket to the
+    directory's key, and the directory depends on it only when it exists."""
+    template = load("connect")
+    assert template["Parameters"]["AgentDirectorySeedKey"]["Default"] == ""
+    assert template["Conditions"]["SeedAgentDirectory"] == {
+        "Fn::And": [
+            {"Condition": "HasAgentDirectory"},
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "AgentDirectorySeedKey"}, ""]}]},
+        ]
+    }
+    resources = template["Resources"]
+    seed = resources["AgentDirectorySeed"]
+    assert seed["Type"] == "Custom::S3Objects"
+    assert seed["Condition"] == "SeedAgentDirectory"
+    props = seed["Properties"]
+    assert props["Bucket"] == {"Ref": "AgentDirectoryBucket"}
+    # Never someone else's CSV: S3Objects refuses a key it did not write unless told otherwise.
+    assert "ReplaceExisting" not in props
+    assert props["Objects"] == [
+        {
+            "Key": {"Ref": "AgentDirectoryKey"},
+            "Source": {"Bucket": {"Ref": "FunctionCodeBucket"}, "Key": {"Ref": "AgentDirectorySeedKey"}},
+            "ContentType": "text/csv",
+        }
+    ]
+    directory = resources["AgentDirectory"]
+    assert "DependsOn" not in directory  # DependsOn cannot name a resource that may not exist
+    assert directory["Metadata"]["SeededBy"] == {
+        "Fn::If": ["SeedAgentDirectory", {"Ref": "AgentDirectorySeed"}, {"Ref": "AWS::NoValue"}]
+    }
+    nested = load("main")["Resources"]["Connect"]["Properties"]["Parameters"]
+    assert nested["AgentDirectorySeedKey"] == {"Ref": "AgentDirectorySeedKey"}

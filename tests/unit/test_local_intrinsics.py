@@ -132,3 +132,14 @@ def test_parameters_take_defaults_and_refuse_missing_values() -> None:
 
 def test_supported_list_is_what_the_resolver_implements() -> None:
     assert set(intrinsics.SUPPORTED) == set(intrinsics._FUNCTIONS)
+
+
+def test_toposort_counts_references_in_metadata_as_dependencies() -> None:
+    """CloudFormation orders a resource after what its Metadata references: the idiom for a
+    dependency on a conditional resource, which DependsOn cannot name when it may not exist."""
+    seeded = {"Metadata": {"SeededBy": {"Fn::If": ["Seed", {"Ref": "Seed"}, {"Ref": "AWS::NoValue"}]}}}
+    resources = {"Directory": seeded, "Seed": {"Properties": {}}}
+    order = _toposort(resources)
+    assert order.index("Seed") < order.index("Directory")
+    # Without the seed (its condition false, so not among the resources) no dependency remains.
+    assert _toposort({"Directory": seeded}) == ["Directory"]
