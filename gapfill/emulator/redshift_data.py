@@ -78,7 +78,7 @@ class Run:
     target: dict[str, str]
     subs: list[Sub]
     batch: bool
-    created: str
+    created: float
     describes: int = 0
     status: str = "FINISHED"
     error: str = ""
@@ -236,7 +236,7 @@ class _Responses:
             for k in ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn")
         }
         target = _target(params)
-        now = datetime.now(UTC).isoformat()
+        now = datetime.now(UTC).timestamp()  # the JSON protocol's timestamps are epoch seconds
         run = Run(str(uuid.uuid4()), target, [Sub(s) for s in sqls], batch, now)
         key = (
             self.current_account,
@@ -300,7 +300,10 @@ class _Responses:
             raise ResourceNotFoundException()
         if run.batch and not number:
             raise ValidationException("A batch's results are read per sub-statement (<id>:<n>)")
-        sub = run.subs[int(number or 1) - 1]
+        position = int(number) if number.isdigit() else (0 if number else 1)
+        if not 1 <= position <= len(run.subs):
+            raise ResourceNotFoundException()
+        sub = run.subs[position - 1]
         if not sub.has_result:
             raise ValidationException(
                 "Query does not have result. Please check query status with DescribeStatement."

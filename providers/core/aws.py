@@ -117,13 +117,16 @@ def client(service: str, region: str | None = None) -> Any:
 def _env_credentials() -> dict[str, str | None]:
     """The environment's credentials, read per client: the default chain reads them first too,
     but only once per session, and the local harness signs each function with its role's key."""
-    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not key or not secret:
+    from botocore.credentials import EnvProvider  # the SDK's own reader of the variables
+
+    found = EnvProvider().load()
+    if found is None:
         return {}
+    frozen = found.get_frozen_credentials()
     return {
-        "aws_access_key_id": key,
-        "aws_secret_access_key": secret,
-        "aws_session_token": os.environ.get("AWS_SESSION_TOKEN"),
+        "aws_access_key_id": frozen.access_key,
+        "aws_secret_access_key": frozen.secret_key,
+        "aws_session_token": frozen.token,
     }
 
 

@@ -238,6 +238,31 @@ def _connect_flow_parts(connect: Any, iid: str, flow_id: str) -> None:
         connect.disassociate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias})
 
 
+def _connect_statuses_and_quick_connects(connect: Any, iid: str) -> None:
+    """What ``Custom::ConnectLookup`` lists for AgentStatuses and QuickConnects."""
+    connect.list_agent_statuses(InstanceId=iid, AgentStatusTypes=["ROUTABLE", "CUSTOM"])
+    connect.create_agent_status(
+        InstanceId=iid, Name="Training", State="ENABLED", Description="shape", Tags={"owner": "shape-test"}
+    )
+    connect.list_agent_statuses(InstanceId=iid)
+    world_error = connect.exceptions.DuplicateResourceException
+    with pytest.raises(world_error):
+        connect.create_agent_status(InstanceId=iid, Name="Training", State="ENABLED")
+    connect.create_quick_connect(
+        InstanceId=iid,
+        Name="shape desk",
+        QuickConnectConfig={
+            "QuickConnectType": "PHONE_NUMBER",
+            "PhoneConfig": {"PhoneNumber": "+15555550100"},
+        },
+    )
+    connect.list_quick_connects(InstanceId=iid, QuickConnectTypes=["PHONE_NUMBER"], MaxResults=10)
+    with pytest.raises(connect.exceptions.InvalidParameterException):
+        connect.create_quick_connect(
+            InstanceId=iid, Name="no queue", QuickConnectConfig={"QuickConnectType": "QUEUE"}
+        )
+
+
 def lex_calls(world: World) -> None:
     """What ``${LexBot:...}`` names are read from (moto's Lex V2)."""
     lex = world.client("lexv2-models")
@@ -259,6 +284,7 @@ def connect_calls(world: World) -> None:
     _connect_users(connect, iid)
     _connect_routing(connect, iid)
     _connect_instance_settings(connect, iid, world.name)
+    _connect_statuses_and_quick_connects(connect, iid)
     connect.update_contact_flow_name(InstanceId=iid, ContactFlowId=flow_id, Name="shape flow renamed")
     connect.list_flow_associations(InstanceId=iid, ResourceType="VOICE_PHONE_NUMBER")
     connect.delete_contact_flow(InstanceId=iid, ContactFlowId=flow_id)
@@ -333,6 +359,42 @@ def secrets_calls(world: World) -> None:
     sm.untag_resource(SecretId=arn, TagKeys=["owner"])
     sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
     world.expect_error(lambda: sm.describe_secret(SecretId=f"{world.name}-missing"))
+
+
+def sql_calls(world: World) -> None:
+    """What ``Custom::PostgresSql`` (RDS snapshots) and ``Custom::RedshiftSql`` call."""
+    rds = world.client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier=world.name,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="gapfill",
+        MasterUserPassword="Sh4pe-checked",
+        AllocatedStorage=20,
+    )
+    snapshot = f"{world.name}-before-0001"
+    rds.create_db_snapshot(
+        DBSnapshotIdentifier=snapshot,
+        DBInstanceIdentifier=world.name,
+        Tags=[{"Key": "gapfill:before-migration", "Value": "0001"}],
+    )
+    rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot)
+    world.expect_error(lambda: rds.describe_db_snapshots(DBSnapshotIdentifier=f"{snapshot}-missing"))
+    data = world.client("redshift-data")
+    made = data.batch_execute_statement(
+        WorkgroupName=world.name,
+        Database="dev",
+        Sqls=["CREATE TABLE shape_history (id VARCHAR(64))", "SELECT id FROM shape_history"],
+        ClientToken=str(uuid.uuid4()),
+        StatementName="gapfill-history",
+    )
+    data.describe_statement(Id=made["Id"])
+    data.describe_statement(Id=made["Id"])
+    data.get_statement_result(Id=f"{made['Id']}:2")
+    world.expect_error(lambda: data.get_statement_result(Id=f"{made['Id']}:1"))
+    world.expect_error(lambda: data.describe_statement(Id=str(uuid.uuid4())))
+    missing = world.expect_error(lambda: data.get_statement_result(Id=f"{made['Id']}:9"))
+    assert missing == "ResourceNotFoundException", "a batch has no ninth sub-statement"
 
 
 def firehose_calls(world: World, bucket: str) -> None:
@@ -439,6 +501,7 @@ def world(emulator: Emulator) -> World:
     connect_calls(made)
     lex_calls(made)
     secrets_calls(made)
+    sql_calls(made)
     firehose_calls(made, bucket)
     cloudfront_and_lambda_calls(made, bucket)
     new_service_calls(made, bucket)

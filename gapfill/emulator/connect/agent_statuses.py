@@ -22,9 +22,25 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-#: ARN kinds, as they appear in the ARNs AWS returns for these resources.
-STATUS_KIND = "agent-state"
-QUICK_CONNECT_KIND = "transfer-destination"
+#: The resources' ARN formats as the Service Authorization Reference writes them (after the
+#: account); the ARN kind under which each is stored is the format's third segment.
+STATUS_ARN_FORMAT = "instance/${InstanceId}/agent-state/${AgentStatusId}"
+QUICK_CONNECT_ARN_FORMAT = "instance/${InstanceId}/transfer-destination/${QuickConnectId}"
+ARN_FORMAT_RULE = documented.rule(
+    id="connect.agent-status-and-quick-connect.arn-format",
+    service="connect",
+    operations=("CreateAgentStatus", "ListAgentStatuses", "CreateQuickConnect", "ListQuickConnects"),
+    source="https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonconnect.html",
+    fact=(
+        "An agent status's ARN is arn:${Partition}:connect:${Region}:${Account}:"
+        + STATUS_ARN_FORMAT
+        + " and a quick connect's is arn:${Partition}:connect:${Region}:${Account}:"
+        + QUICK_CONNECT_ARN_FORMAT
+        + "."
+    ),
+)
+STATUS_KIND = STATUS_ARN_FORMAT.split("/")[2]
+QUICK_CONNECT_KIND = QUICK_CONNECT_ARN_FORMAT.split("/")[2]
 
 DEFAULT_STATUSES = (("Available", "ROUTABLE"), ("Offline", "OFFLINE"))
 DEFAULT_STATUSES_RULE = documented.rule(
