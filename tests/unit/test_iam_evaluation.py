@@ -173,7 +173,11 @@ def test_a_data_api_statement_on_a_cluster_is_checked_on_the_cluster() -> None:
 
 
 def test_a_data_api_statement_on_a_workgroup_is_checked_on_a_workgroup_the_name_does_not_identify() -> None:
-    found = _needs("redshift-data", "ExecuteStatement", {"WorkgroupName": "wg", "Sql": "select 1"})
+    found = {
+        need
+        for need in _needs("redshift-data", "ExecuteStatement", {"WorkgroupName": "wg", "Sql": "select 1"})
+        if need[0].startswith("redshift-data:")
+    }
     unknown = authorization.UNKNOWN
     assert found == {
         (
@@ -200,3 +204,38 @@ def test_associating_a_bot_changes_the_policy_of_the_bot_alias() -> None:
     assert ("lex:CreateResourcePolicy", alias) in found
     assert ("lex:DescribeBotAlias", alias) in found
     assert not {r for a, r in found if a.startswith("lex:") and r == "*"}
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            {
+                "ClusterIdentifier": "c1",
+                "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC",
+            },
+            ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC"),
+        ),
+        (
+            {"ClusterIdentifier": "c1", "DbUser": "app"},
+            ("redshift:GetClusterCredentials", "arn:aws:redshift:us-east-1:123456789012:dbuser:c1/app"),
+        ),
+        (
+            {"WorkgroupName": "wg"},
+            (
+                "redshift-serverless:GetCredentials",
+                f"arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/{authorization.UNKNOWN}",
+            ),
+        ),
+    ],
+)
+def test_the_data_api_fetches_database_credentials_with_the_callers_permissions(
+    target: dict[str, str], expected: tuple[str, str]
+) -> None:
+    found = _needs(
+        "redshift-data", "BatchExecuteStatement", {**target, "Database": "dev", "Sqls": ["select 1"]}
+    )
+    credentials = {n for n in found if not n[0].startswith("redshift-data:")}
+    assert expected in credentials
+    assert {action for action, _ in credentials} == {expected[0]}
+    assert "*" not in {resource for _, resource in credentials}

@@ -122,12 +122,27 @@ APIGATEWAY_PASS_ROLE = documented.rule(
     fact="Setting the account's CloudWatch role (cloudwatchRoleArn) hands that role to API Gateway: "
     "the caller needs iam:PassRole on it.",
 )
+DATA_API_CREDENTIALS = documented.rule(
+    id="iam-redshift-data-credentials",
+    service="redshift-data",
+    operations=("BatchExecuteStatement", "ExecuteStatement"),
+    source="https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html",
+    fact="The Data API fetches the database credentials with the caller's permissions: "
+    "secretsmanager:GetSecretValue on SecretArn; redshift:GetClusterCredentials on the cluster's "
+    "dbuser (and dbname) for DbUser; redshift-serverless:GetCredentials on the workgroup otherwise.",
+)
+_DATA_API_CREDENTIALS = (
+    ("secretsmanager:GetSecretValue", "redshift:GetClusterCredentials", "redshift-serverless:GetCredentials"),
+    DATA_API_CREDENTIALS,
+)
 #: Dependent actions the reference's table leaves out but the API pages state, by operation.
 STATED_DEPENDENTS: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("firehose", "StartDeliveryStreamEncryption"): (("kms:DescribeKey", "kms:CreateGrant"), FIREHOSE_CMK),
     ("firehose", "StopDeliveryStreamEncryption"): (("kms:RetireGrant",), FIREHOSE_CMK),
     ("secretsmanager", "CreateSecret"): (("kms:GenerateDataKey", "kms:Decrypt"), SECRET_CMK),
     ("apigateway", "UpdateAccount"): (("iam:PassRole",), APIGATEWAY_PASS_ROLE),
+    ("redshift-data", "BatchExecuteStatement"): _DATA_API_CREDENTIALS,
+    ("redshift-data", "ExecuteStatement"): _DATA_API_CREDENTIALS,
 }
 
 DELETE_OBJECTS = documented.rule(
@@ -383,6 +398,28 @@ def _tagged(action: str, dependent: str, params: Mapping[str, Any], pseudo: Mapp
     return f"arn:{pseudo['Partition']}:rds:{pseudo['Region']}:{pseudo['Account']}:snapshot:{name}"
 
 
+def _data_api_credentials(operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
+    """DATA_API_CREDENTIALS: the one way the request authenticates, on its resources."""
+    via = f"redshift-data:{operation}"
+    if params.get("SecretArn"):
+        return [Need("secretsmanager:GetSecretValue", str(params["SecretArn"]), via=via)]
+    base = f"arn:{pseudo['Partition']}:{{}}:{pseudo['Region']}:{pseudo['Account']}:"
+    cluster = str(params.get("ClusterIdentifier") or "")
+    if cluster and params.get("DbUser"):
+        redshift = base.format("redshift")
+        found = [
+            Need("redshift:GetClusterCredentials", f"{redshift}dbuser:{cluster}/{params['DbUser']}", via=via)
+        ]
+        if params.get("Database"):
+            dbname = f"{redshift}dbname:{cluster}/{params['Database']}"
+            found.append(Need("redshift:GetClusterCredentials", dbname, via=via))
+        return found
+    if params.get("WorkgroupName"):
+        workgroup = f"{base.format('redshift-serverless')}workgroup/{UNKNOWN}"
+        return [Need("redshift-serverless:GetCredentials", workgroup, via=via)]
+    return []
+
+
 def _key_arn(value: Any, pseudo: Mapping[str, str]) -> str:
     key = str(value or "")
     if key.startswith("arn:"):
@@ -394,6 +431,8 @@ def _stated(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapp
     """The dependent actions an API page states, when the request is in the stated situation."""
     if (prefix, operation) not in STATED_DEPENDENTS:
         return []
+    if prefix == "redshift-data":
+        return _data_api_credentials(operation, params, pseudo)
     if prefix == "firehose":
         config = params.get("DeliveryStreamEncryptionConfigurationInput") or {}
         if operation == "StartDeliveryStreamEncryption" and config.get("KeyType") != "CUSTOMER_MANAGED_CMK":
