@@ -32,6 +32,15 @@ def _operations(service: str) -> Mapping[str, str]:
     return {xform_name(name): name for name in model.get("operations", {})}
 
 
+@functools.cache
+def _prefix(service: str) -> str:
+    """The IAM prefix of a botocore service: the name it signs with (``lexv2-models`` signs as ``lex``)."""
+    import botocore.loaders
+
+    metadata = botocore.loaders.Loader().load_service_model(service, "service-2").get("metadata", {})
+    return str(metadata.get("signingName") or metadata.get("endpointPrefix") or service)
+
+
 def _calls_in(path: Path, everywhere: list[str]) -> list[tuple[str, str, int]]:
     """(service, operation, line) of every call a module makes (a module handed its client by
     another uses the services any module creates clients of)."""
@@ -60,12 +69,12 @@ def call_sites(roots: Iterable[str] = ROOTS) -> dict[str, list[str]]:
         versioned = any("VersionId" in p.read_text(encoding="utf-8") for p in path.parent.glob("*.py"))
         for service, operation, line in _calls_in(path, everywhere):
             where = f"{shown}:{line} {operation}"
-            actions = list(actions_for(service, operation))
+            actions = list(actions_for(_prefix(service), operation))
             if versioned and (service, operation) in _MISSING_KEY:
                 actions.append("s3:GetObjectVersion")  # a location may name a version
             if versioned and (service, operation) == ("s3", "DeleteObjects"):
                 actions.append("s3:DeleteObjectVersion")
-            for action in STATED_DEPENDENTS.get((service, operation), ((), None))[0]:
+            for action in STATED_DEPENDENTS.get((_prefix(service), operation), ((), None))[0]:
                 sites.setdefault(action, []).append(f"stated dependent of {service}:{operation} ({where})")
             for action in actions:
                 sites.setdefault(action, []).append(where)

@@ -162,17 +162,20 @@ SCOPES: tuple[Scope, ...] = (
     Scope(
         "redshift-data:DescribeStatement",
         ("*",),
-        "statement ids have no ARN; the Data API only describes statements of the same caller",
+        "the reference lists no resource type for DescribeStatement (list_amazonredshiftdataapi.html): "
+        "a statement is authorised by its owner (redshift-data:statement-owner-iam-userid), not an ARN",
     ),
     Scope(
         "redshift-data:GetStatementResult",
         ("*",),
-        "statement ids have no ARN; the Data API only returns results of the same caller's statements",
+        "the reference lists no resource type for GetStatementResult (list_amazonredshiftdataapi.html): "
+        "a statement is authorised by its owner (redshift-data:statement-owner-iam-userid), not an ARN",
     ),
     Scope(
         "redshift-data:*",
         (REDSHIFT_CLUSTERS, REDSHIFT_WORKGROUPS),
-        "statements run on clusters or workgroups",
+        "statements run on a cluster (ClusterIdentifier) or a workgroup, whose ARN ends in the workgroup "
+        "id, not the WorkgroupName the request gives: any workgroup of this account and region",
     ),
     Scope("redshift-serverless:*", (REDSHIFT_WORKGROUPS,), "temporary credentials of a workgroup"),
     Scope(

@@ -3,39 +3,32 @@ condition, why that resource, and the code that needs it (so a role is reviewed 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gapfill.bundling import iam
+from gapfill.bundling import iam, zipbuild
 from gapfill.bundling.callsites import call_sites
 
-#: The modules each provider type runs (the core's engine runs for all), for "needed by".
-MODULES: dict[str, tuple[str, ...]] = {
-    "ConnectContactFlow": ("providers/connect/contact_flow.py", "providers/connect/flow_content.py"),
-    "ConnectInstance": ("providers/connect/instance.py", "providers/connect/instance_attributes.py"),
-    "ConnectPhoneNumber": ("providers/connect/phone_number.py",),
-    "ConnectUser": (
-        "providers/connect/user.py",
-        "providers/connect/passwords.py",
-        "providers/connect/resolve.py",
-    ),
-    "ConnectUserDirectory": (
-        "providers/connect/user_directory.py",
-        "providers/connect/sync.py",
-        "providers/connect/directory.py",
-        "providers/connect/passwords.py",
-        "providers/connect/resolve.py",
-    ),
-    "FirehoseEncryption": ("providers/firehose_encryption.py",),
-    "HtmlPage": ("providers/html_page/",),
-    "S3BucketNotification": ("providers/s3_bucket_notification/",),
-    "S3Objects": ("providers/s3_objects/",),
-    "S3BucketEmptier": ("providers/s3_bucket_emptier/",),
-    "ApiGatewayAccount": ("providers/apigateway_account/",),
-}
-_CORE = ("providers/core/",)
+
+@functools.cache
+def modules_of(suffix: str) -> tuple[str, ...]:
+    """The files a provider type runs: its registry module and everything it imports, as the
+    zip build reads them (a helper such as lex_bots.py counts without a list to keep)."""
+    from providers.registry import PROVIDERS
+
+    target = PROVIDERS.get(f"Custom::{suffix}", "")
+    if not target:
+        return ()
+    from gapfill.bundling.samtemplate import HANDLER
+
+    start = [target.partition(":")[0], HANDLER.rpartition(".")[0]]
+    files, _third_party = zipbuild.code_closure(zipbuild.REPO, start)
+    return tuple(sorted(files))
+
+
 _BASE = {
     "logs:CreateLogStream": "the Lambda runtime (function logs)",
     "logs:PutLogEvents": "the Lambda runtime (function logs)",
@@ -85,8 +78,8 @@ def _why(suffix: str, action: str, statement: Mapping[str, Any]) -> str:
 def _needed_by(suffix: str, action: str, sites: Mapping[str, list[str]]) -> str:
     if action in _BASE:
         return _BASE[action]
-    modules = MODULES.get(suffix, ()) + _CORE
-    mine = [s for s in sites.get(action, []) if any(m in s for m in modules)]
+    modules = modules_of(suffix)
+    mine = [s for s in sites.get(action, []) if any(f"{m}:" in s for m in modules)]
     if not mine:
         return "**no call found**"
     shown = sorted(set(mine))

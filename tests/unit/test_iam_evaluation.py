@@ -161,3 +161,81 @@ def test_a_key_absent_from_the_request_context(operator: str, expected: str) -> 
         Action="s3:GetObject", Resource="*", Condition={operator: {"aws:SourceVpc": "vpc-1"}}
     )
     assert policy.decide([granted], "s3:GetObject", "arn:aws:s3:::b/k", SAME_ACCOUNT) == expected
+
+
+def test_a_data_api_statement_on_a_cluster_is_checked_on_the_cluster() -> None:
+    found = _needs(
+        "redshift-data", "BatchExecuteStatement", {"ClusterIdentifier": "c1", "Sqls": ["select 1"]}
+    )
+    assert found == {
+        ("redshift-data:BatchExecuteStatement", "arn:aws:redshift:us-east-1:123456789012:cluster:c1")
+    }
+
+
+def test_a_data_api_statement_on_a_workgroup_is_checked_on_a_workgroup_the_name_does_not_identify() -> None:
+    found = {
+        need
+        for need in _needs("redshift-data", "ExecuteStatement", {"WorkgroupName": "wg", "Sql": "select 1"})
+        if need[0].startswith("redshift-data:")
+    }
+    unknown = authorization.UNKNOWN
+    assert found == {
+        (
+            "redshift-data:ExecuteStatement",
+            f"arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/{unknown}",
+        )
+    }
+
+
+def test_statement_results_are_authorised_on_no_resource() -> None:
+    assert _needs("redshift-data", "GetStatementResult", {"Id": "s-1"}) == {
+        ("redshift-data:GetStatementResult", "*")
+    }
+
+
+def test_a_tagged_snapshot_needs_add_tags_on_the_snapshot() -> None:
+    found = _needs("rds", "CreateDBSnapshot", {"DBInstanceIdentifier": "db1", "DBSnapshotIdentifier": "s1"})
+    assert ("rds:AddTagsToResource", "arn:aws:rds:us-east-1:123456789012:snapshot:s1") in found
+
+
+def test_associating_a_bot_changes_the_policy_of_the_bot_alias() -> None:
+    alias = "arn:aws:lex:us-east-1:123456789012:bot-alias/BOT1/ALIAS1"
+    found = _needs("connect", "AssociateBot", {"InstanceId": "abc", "LexV2Bot": {"AliasArn": alias}})
+    assert ("lex:CreateResourcePolicy", alias) in found
+    assert ("lex:DescribeBotAlias", alias) in found
+    assert not {r for a, r in found if a.startswith("lex:") and r == "*"}
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            {
+                "ClusterIdentifier": "c1",
+                "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC",
+            },
+            ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbC"),
+        ),
+        (
+            {"ClusterIdentifier": "c1", "DbUser": "app"},
+            ("redshift:GetClusterCredentials", "arn:aws:redshift:us-east-1:123456789012:dbuser:c1/app"),
+        ),
+        (
+            {"WorkgroupName": "wg"},
+            (
+                "redshift-serverless:GetCredentials",
+                f"arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/{authorization.UNKNOWN}",
+            ),
+        ),
+    ],
+)
+def test_the_data_api_fetches_database_credentials_with_the_callers_permissions(
+    target: dict[str, str], expected: tuple[str, str]
+) -> None:
+    found = _needs(
+        "redshift-data", "BatchExecuteStatement", {**target, "Database": "dev", "Sqls": ["select 1"]}
+    )
+    credentials = {n for n in found if not n[0].startswith("redshift-data:")}
+    assert expected in credentials
+    assert {action for action, _ in credentials} == {expected[0]}
+    assert "*" not in {resource for _, resource in credentials}

@@ -122,12 +122,35 @@ APIGATEWAY_PASS_ROLE = documented.rule(
     fact="Setting the account's CloudWatch role (cloudwatchRoleArn) hands that role to API Gateway: "
     "the caller needs iam:PassRole on it.",
 )
+DATA_API_CREDENTIALS = documented.rule(
+    id="iam-redshift-data-credentials",
+    service="redshift-data",
+    operations=("BatchExecuteStatement", "ExecuteStatement"),
+    source="https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html",
+    fact="The Data API fetches the database credentials with the caller's permissions: "
+    "secretsmanager:GetSecretValue on SecretArn; redshift:GetClusterCredentials on the cluster's "
+    "dbuser (and dbname) for DbUser; redshift-serverless:GetCredentials on the workgroup otherwise.",
+)
+#: (the secret's, the cluster's and the workgroup's credential action, named as the rule states)
+_DATA_API_CREDENTIALS = (
+    tuple(
+        f"{prefix}:{operation}"
+        for prefix, operation in (
+            ("secretsmanager", "GetSecretValue"),
+            ("redshift", "GetClusterCredentials"),
+            ("redshift-serverless", "GetCredentials"),
+        )
+    ),
+    DATA_API_CREDENTIALS,
+)
 #: Dependent actions the reference's table leaves out but the API pages state, by operation.
 STATED_DEPENDENTS: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("firehose", "StartDeliveryStreamEncryption"): (("kms:DescribeKey", "kms:CreateGrant"), FIREHOSE_CMK),
     ("firehose", "StopDeliveryStreamEncryption"): (("kms:RetireGrant",), FIREHOSE_CMK),
     ("secretsmanager", "CreateSecret"): (("kms:GenerateDataKey", "kms:Decrypt"), SECRET_CMK),
     ("apigateway", "UpdateAccount"): (("iam:PassRole",), APIGATEWAY_PASS_ROLE),
+    ("redshift-data", "BatchExecuteStatement"): _DATA_API_CREDENTIALS,
+    ("redshift-data", "ExecuteStatement"): _DATA_API_CREDENTIALS,
 }
 
 DELETE_OBJECTS = documented.rule(
@@ -166,8 +189,46 @@ RENAMED: dict[tuple[str, str], tuple[tuple[str, ...], documented.Rule]] = {
     ("lambda", "Invoke"): (("lambda:InvokeFunction",), LAMBDA_INVOKE),
 }
 
+ARN_IDENTIFIERS = documented.rule(
+    id="iam-arn-identifier-members",
+    service="rds",
+    operations=("CreateDBSnapshot",),
+    source="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.ARN.html",
+    fact="The name in an RDS db or snapshot ARN is the DBInstanceIdentifier or DBSnapshotIdentifier.",
+)
+CLUSTER_IDENTIFIER = documented.rule(
+    id="iam-redshift-cluster-identifier",
+    service="redshift-data",
+    operations=("BatchExecuteStatement", "ExecuteStatement"),
+    source="https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-control-overview.html",
+    fact="The name in a Redshift cluster ARN, arn:<partition>:redshift:<region>:<account>:cluster:<name>, "
+    "is the cluster's ClusterIdentifier.",
+)
 #: ARN variables named differently from the request member that carries them.
-_ALIASES = {"objectname": ("key",), "bucketname": ("bucket",), "secretid": ("name",)}
+_ALIASES = {
+    "objectname": ("key",),
+    "bucketname": ("bucket",),
+    "secretid": ("name",),
+    "clustername": ("clusteridentifier",),  # CLUSTER_IDENTIFIER
+    "dbinstancename": ("dbinstanceidentifier",),
+    "snapshotname": ("dbsnapshotidentifier",),  # ARN_IDENTIFIERS
+}
+DATA_API_WORKGROUP = documented.rule(
+    id="iam-redshift-data-workgroup",
+    service="redshift-data",
+    operations=("BatchExecuteStatement", "ExecuteStatement"),
+    source="https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html",
+    fact="A Data API statement on a Serverless workgroup is authorised on the workgroup's ARN, "
+    "arn:<partition>:redshift-serverless:<region>:<account>:workgroup/<workgroup id>; the request "
+    "names the workgroup (WorkgroupName), not its id.",
+)
+SNAPSHOT_TAGS = documented.rule(
+    id="iam-rds-snapshot-tags",
+    service="rds",
+    operations=("CreateDBSnapshot",),
+    source="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html",
+    fact="CreateDBSnapshot depends on rds:AddTagsToResource, which tags the snapshot it creates.",
+)
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 
 
@@ -286,6 +347,17 @@ def _only_unknown(arn: str, arn_format: str) -> bool:
     return arn.count(UNKNOWN) == len(own)
 
 
+def _arns(params: Mapping[str, Any]) -> list[str]:
+    """The ARNs a request carries, in nested members too (AssociateBot's LexV2Bot.AliasArn)."""
+    found: list[str] = []
+    for value in params.values():
+        if isinstance(value, str) and value.startswith("arn:"):
+            found.append(value)
+        elif isinstance(value, Mapping):
+            found.extend(_arns(value))
+    return found
+
+
 def resources_for(action: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[str]:
     """The resource ARNs IAM checks ``action`` against for a request with ``params``.
 
@@ -295,7 +367,7 @@ def resources_for(action: str, params: Mapping[str, Any], pseudo: Mapping[str, s
     """
     prefix = action.split(":", 1)[0]
     formats = _data().get(prefix, {}).get("resources", {})
-    arn_values = [v for v in params.values() if isinstance(v, str) and v.startswith("arn:")]
+    arn_values = _arns(params)
     found: list[str] = []
     unnamed: list[str] = []
     for name, entry in _privilege(action).get("resource_types", {}).items():
@@ -326,6 +398,34 @@ def _connect_on_behalf(action: str, dependent: str, pseudo: Mapping[str, str]) -
     return ""
 
 
+def _tagged(action: str, dependent: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> str:
+    """The snapshot CreateDBSnapshot tags (SNAPSHOT_TAGS), not every resource AddTagsToResource can tag."""
+    if (action, dependent) != ("rds:CreateDBSnapshot", "rds:AddTagsToResource"):
+        return ""
+    name = str(params.get("DBSnapshotIdentifier") or UNKNOWN)
+    return f"arn:{pseudo['Partition']}:rds:{pseudo['Region']}:{pseudo['Account']}:snapshot:{name}"
+
+
+def _data_api_credentials(operation: str, params: Mapping[str, Any], pseudo: Mapping[str, str]) -> list[Need]:
+    """DATA_API_CREDENTIALS: the one way the request authenticates, on its resources."""
+    via = f"redshift-data:{operation}"
+    if params.get("SecretArn"):
+        return [Need(_DATA_API_CREDENTIALS[0][0], str(params["SecretArn"]), via=via)]
+    base = f"arn:{pseudo['Partition']}:{{}}:{pseudo['Region']}:{pseudo['Account']}:"
+    cluster = str(params.get("ClusterIdentifier") or "")
+    if cluster and params.get("DbUser"):
+        redshift = base.format("redshift")
+        found = [Need(_DATA_API_CREDENTIALS[0][1], f"{redshift}dbuser:{cluster}/{params['DbUser']}", via=via)]
+        if params.get("Database"):
+            dbname = f"{redshift}dbname:{cluster}/{params['Database']}"
+            found.append(Need(_DATA_API_CREDENTIALS[0][1], dbname, via=via))
+        return found
+    if params.get("WorkgroupName"):
+        workgroup = f"{base.format('redshift-serverless')}workgroup/{UNKNOWN}"
+        return [Need(_DATA_API_CREDENTIALS[0][2], workgroup, via=via)]
+    return []
+
+
 def _key_arn(value: Any, pseudo: Mapping[str, str]) -> str:
     key = str(value or "")
     if key.startswith("arn:"):
@@ -337,6 +437,8 @@ def _stated(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mapp
     """The dependent actions an API page states, when the request is in the stated situation."""
     if (prefix, operation) not in STATED_DEPENDENTS:
         return []
+    if prefix == "redshift-data":
+        return _data_api_credentials(operation, params, pseudo)
     if prefix == "firehose":
         config = params.get("DeliveryStreamEncryptionConfigurationInput") or {}
         if operation == "StartDeliveryStreamEncryption" and config.get("KeyType") != "CUSTOMER_MANAGED_CMK":
@@ -385,6 +487,8 @@ def needs(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mappin
         params = {**params, "Key": UNKNOWN}
         if params.get("VersionId"):
             actions.append("s3:DeleteObjectVersion")
+    if prefix == "redshift-data" and params.get("WorkgroupName") and not params.get("WorkgroupId"):
+        params = {**params, "WorkgroupId": UNKNOWN}  # DATA_API_WORKGROUP
     if (prefix, operation) == ("s3", "CopyObject"):
         source = str(params.get("CopySource", "")).lstrip("/").split("?", 1)[0]
         bucket, _, key = source.partition("/")
@@ -394,7 +498,9 @@ def needs(prefix: str, operation: str, params: Mapping[str, Any], pseudo: Mappin
         for dependent in dependent_actions(action):
             if dependent == "cloudformation:ListStacks" and params.get("StackName"):
                 continue  # LIST_STACKS: only to describe every stack
-            on_behalf = _connect_on_behalf(action, dependent, pseudo)
+            on_behalf = _connect_on_behalf(action, dependent, pseudo) or _tagged(
+                action, dependent, params, pseudo
+            )
             if on_behalf:
                 result.append(Need(dependent, on_behalf, via=action))
                 continue
