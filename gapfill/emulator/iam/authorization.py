@@ -131,16 +131,8 @@ DATA_API_CREDENTIALS = documented.rule(
     "secretsmanager:GetSecretValue on SecretArn; redshift:GetClusterCredentials on the cluster's "
     "dbuser (and dbname) for DbUser; redshift-serverless:GetCredentials on the workgroup otherwise.",
 )
-#: (the secret's, the cluster's and the workgroup's credential action, named as the rule states)
 _DATA_API_CREDENTIALS = (
-    tuple(
-        f"{prefix}:{operation}"
-        for prefix, operation in (
-            ("secretsmanager", "GetSecretValue"),
-            ("redshift", "GetClusterCredentials"),
-            ("redshift-serverless", "GetCredentials"),
-        )
-    ),
+    ("secretsmanager:GetSecretValue", "redshift:GetClusterCredentials", "redshift-serverless:GetCredentials"),
     DATA_API_CREDENTIALS,
 )
 #: Dependent actions the reference's table leaves out but the API pages state, by operation.
@@ -410,19 +402,21 @@ def _data_api_credentials(operation: str, params: Mapping[str, Any], pseudo: Map
     """DATA_API_CREDENTIALS: the one way the request authenticates, on its resources."""
     via = f"redshift-data:{operation}"
     if params.get("SecretArn"):
-        return [Need(_DATA_API_CREDENTIALS[0][0], str(params["SecretArn"]), via=via)]
+        return [Need("secretsmanager:GetSecretValue", str(params["SecretArn"]), via=via)]
     base = f"arn:{pseudo['Partition']}:{{}}:{pseudo['Region']}:{pseudo['Account']}:"
     cluster = str(params.get("ClusterIdentifier") or "")
     if cluster and params.get("DbUser"):
         redshift = base.format("redshift")
-        found = [Need(_DATA_API_CREDENTIALS[0][1], f"{redshift}dbuser:{cluster}/{params['DbUser']}", via=via)]
+        found = [
+            Need("redshift:GetClusterCredentials", f"{redshift}dbuser:{cluster}/{params['DbUser']}", via=via)
+        ]
         if params.get("Database"):
             dbname = f"{redshift}dbname:{cluster}/{params['Database']}"
-            found.append(Need(_DATA_API_CREDENTIALS[0][1], dbname, via=via))
+            found.append(Need("redshift:GetClusterCredentials", dbname, via=via))
         return found
     if params.get("WorkgroupName"):
         workgroup = f"{base.format('redshift-serverless')}workgroup/{UNKNOWN}"
-        return [Need(_DATA_API_CREDENTIALS[0][2], workgroup, via=via)]
+        return [Need("redshift-serverless:GetCredentials", workgroup, via=via)]
     return []
 
 
