@@ -21,10 +21,14 @@ from tests.fuzz.harness import Harness, check_one_response, registered_types
 from tests.fuzz.strategies import events, nasty_text
 
 EXAMPLES = int(os.environ.get("GAPFILL_FUZZ_EXAMPLES", "100"))
+# Derandomized: the same events on every run (hypothesis seeds them from the test), so CI
+# replays what passed here; a run once hit hypothesis's FlakyStrategyDefinition ("the second
+# run stopped drawing earlier") on replay. GAPFILL_FUZZ_RANDOM=1 explores new events.
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
+    derandomize=os.environ.get("GAPFILL_FUZZ_RANDOM") != "1",
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
