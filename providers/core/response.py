@@ -113,6 +113,12 @@ class Response:
             while len(body) > MAX_BODY_BYTES and self.reason:
                 self.reason = self.reason[: max(0, len(self.reason) - 64)]
                 body = _dump(self._document(self.reason, self.data))
+            # Escaped non-ASCII ids take up to 12 bytes a character: halve the longest until it fits.
+            names = ("stack_id", "request_id", "logical_id", "physical_id")
+            while len(body) > MAX_BODY_BYTES:
+                longest = max(names, key=lambda name: len(getattr(self, name)))
+                setattr(self, longest, getattr(self, longest)[: len(getattr(self, longest)) // 2])
+                body = _dump(self._document(self.reason, self.data))
         return body
 
 

@@ -134,3 +134,19 @@ def test_retries_stop_when_the_deadline_is_near(server: ResponseServer) -> None:
     result = send(server.url_for("t4"), b"{}", attempts=10, time_left=lambda: 0.5, sleep=lambda _s: None)
     assert not result.ok
     assert result.attempts == 1
+
+
+def test_huge_non_ascii_ids_still_fit_the_body() -> None:
+    # Found by the fuzz suite: ids of 'é' (12 escaped bytes each as \u00e9 in JSON) cut to 256
+    # characters still overflowed 4096 bytes (4775) with an empty Reason.
+    huge = "\u00e9" * 5000
+    body = make(
+        status="FAILED",
+        stack_id=huge,
+        request_id=huge,
+        logical_id=huge,
+        physical_id=huge,
+        reason="CountryCode: 'AA' is not one of " + "X" * 3000,
+    ).to_body()
+    assert len(body) <= MAX_BODY_BYTES
+    assert json.loads(body)["Status"] == "FAILED"
