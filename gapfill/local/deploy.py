@@ -560,6 +560,7 @@ def _toposort(resources: dict[str, Any]) -> list[str]:
 
 #: Preferred in-place changes: (type, property, new value maker, description).
 def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[str, Any], str] | None:
+    from providers.core import tag_keys
     from providers.core.schema import load_schema
 
     for custom in created:
@@ -578,9 +579,9 @@ def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[
         if "Tags" in schema.document.get("properties", {}) and "Tags" not in schema.create_only:
             props = copy.deepcopy(custom.properties)
             tags = list(props.get("Tags", []))
-            tags.append({"Key": "gapfill:rehearsal", "Value": "updated"})
+            tags.append({"Key": tag_keys.REHEARSAL, "Value": "updated"})
             props["Tags"] = tags
-            return custom, props, f"{custom.logical_id}.Tags gained gapfill:rehearsal"
+            return custom, props, f"{custom.logical_id}.Tags gained {tag_keys.REHEARSAL}"
     return None
 
 

@@ -17,10 +17,6 @@ _FLOW = re.compile(
 )
 _PHONE = re.compile(r"^arn:aws[-a-z]*:connect:[-a-z0-9]+:\d{12}:phone-number/([-A-Za-z0-9]+)$")
 
-#: Tag that marks what a create request made, so a repeated request adopts it instead of
-#: failing on a duplicate name (Connect has no ClientToken for every creating API).
-CREATE_TOKEN_TAG = "gapfill:create-token"  # noqa: S105 - a tag key, not a secret
-
 
 def instance_id(value: str) -> str | None:
     """The instance id inside any instance-scoped Connect ARN (or None)."""

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers.connect import user_rules
+from providers.core import tag_keys
 from providers.core.email_address import is_email
 from providers.core.ids import short_hash
 
-OWNER_TAG = "gapfill:directory"
-DIGEST_TAG = "gapfill:identity-digest"
 MAX_ROWS = 20000
 MAX_SECURITY_PROFILES = 10
 PARTS = ("identity", "phone", "routing", "security", "hierarchy")
@@ -429,7 +428,7 @@ def changed_parts(desired: DesiredUser, actual: ActualUser) -> tuple[str, ...]:
     if (
         desired.identity.get("FirstName", "") != actual.first_name
         or desired.identity.get("LastName", "") != actual.last_name
-        or actual.tags.get(DIGEST_TAG) != desired.digest
+        or actual.tags.get(tag_keys.IDENTITY_DIGEST) != desired.digest
     ):
         parts.append("identity")
     if normal_phone(desired.phone) != normal_phone(actual.phone):

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers.connect import directory, passwords, resolve
-from providers.connect.directory import DIGEST_TAG, OWNER_TAG, ActualUser, Change, RowError
+from providers.connect.directory import ActualUser, Change, RowError
 from providers.connect.guard import DeletionGuard, Plan
+from providers.core import tag_keys
 from providers.core.aws import RateLimiter, error_code, error_message
 
 MAX_FAILURES_KEPT = 20
@@ -238,14 +239,16 @@ class AgentDirectory:
                 "InstanceId": self.config.instance_id,
                 "MaxResults": SEARCH_PAGE,
                 "SearchFilter": {
-                    "TagFilter": {"TagCondition": {"TagKey": OWNER_TAG, "TagValue": self.config.owner}}
+                    "TagFilter": {
+                        "TagCondition": {"TagKey": tag_keys.DIRECTORY, "TagValue": self.config.owner}
+                    }
                 },
             }
             if token:
                 kwargs["NextToken"] = token
             page = self.call("search_users", **kwargs)
             for item in page.get("Users", []):
-                if (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner:
+                if (item.get("Tags") or {}).get(tag_keys.DIRECTORY) == self.config.owner:
                     users.append(from_search(item))
             token = page.get("NextToken")
             if not token:
@@ -382,7 +385,7 @@ class AgentDirectory:
             "PhoneConfig": dict(want.phone),
             "SecurityProfileIds": sorted(want.security_profile_ids),
             "RoutingProfileId": want.routing_profile_id,
-            "Tags": {OWNER_TAG: self.config.owner, DIGEST_TAG: want.digest},
+            "Tags": {tag_keys.DIRECTORY: self.config.owner, tag_keys.IDENTITY_DIGEST: want.digest},
         }
         if want.hierarchy_group_id:
             params["HierarchyGroupId"] = want.hierarchy_group_id
@@ -418,7 +421,7 @@ class AgentDirectory:
             },
         )
         for item in found.get("Users", []):
-            ours = (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner
+            ours = (item.get("Tags") or {}).get(tag_keys.DIRECTORY) == self.config.owner
             if ours and str(item.get("Username", "")).casefold() == want.key:
                 actual = from_search(item)
                 parts = directory.changed_parts(want, actual)
@@ -435,8 +438,10 @@ class AgentDirectory:
         for part in parts:
             if part == "identity":
                 self.call("update_user_identity_info", IdentityInfo=dict(want.identity), **base)
-                if have.tags.get(DIGEST_TAG) != want.digest:
-                    self.call("tag_resource", resourceArn=have.arn, tags={DIGEST_TAG: want.digest})
+                if have.tags.get(tag_keys.IDENTITY_DIGEST) != want.digest:
+                    self.call(
+                        "tag_resource", resourceArn=have.arn, tags={tag_keys.IDENTITY_DIGEST: want.digest}
+                    )
             elif part == "phone":
                 self.call("update_user_phone_config", PhoneConfig=dict(want.phone), **base)
             elif part == "routing":
@@ -462,8 +467,8 @@ class AgentDirectory:
     # -- password secrets ----------------------------------------------------------------
     def _secret_tags(self, username: str) -> list[dict[str, str]]:
         return [
-            {"Key": OWNER_TAG, "Value": self.config.owner},
-            {"Key": "gapfill:connect-user", "Value": f"{self.config.instance_id}/{username}"},
+            {"Key": tag_keys.DIRECTORY, "Value": self.config.owner},
+            {"Key": tag_keys.CONNECT_USER, "Value": f"{self.config.instance_id}/{username}"},
         ]
 
     def _store_password(self, username: str) -> tuple[str, bool]:
@@ -486,7 +491,7 @@ class AgentDirectory:
             if error_code(exc) != "ResourceExistsException":
                 raise
         tags = {t["Key"]: t["Value"] for t in self.secrets.describe_secret(SecretId=name).get("Tags", [])}
-        if tags.get(OWNER_TAG) != self.config.owner:
+        if tags.get(tag_keys.DIRECTORY) != self.config.owner:
             raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
         self.secrets.put_secret_value(SecretId=name, SecretString=value)
         self.guard.protect(name)
@@ -502,7 +507,7 @@ class AgentDirectory:
                 return
             raise
         tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-        if tags.get(OWNER_TAG) == self.config.owner:
+        if tags.get(tag_keys.DIRECTORY) == self.config.owner:
             self.secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
 
     # -- removal and the mapping ---------------------------------------------------------

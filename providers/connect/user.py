@@ -2,7 +2,8 @@
 profiles and groups by name and a generated password kept in Secrets Manager).
 
 Connect's CreateUser takes no client token, so a repeated request is recognised by a tag:
-the user carries ``gapfill:client-token`` (derived from stack, logical id and RequestId).
+the user carries ``gapfill:create-token`` (derived from stack, logical id and RequestId;
+users made by older versions carry ``gapfill:client-token``, still recognised).
 A DuplicateResourceException on a user that carries our token is the first attempt's user,
 adopted; one without it belongs to someone else and is never touched. The password secret
 carries the same token, so the repeat uses the password the first attempt set.
@@ -17,14 +18,11 @@ from typing import Any
 from providers.connect import passwords, resolve, user_rules
 from providers.connect.directory import normal_phone
 from providers.connect.sync import limiter
+from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
-TOKEN_TAG = "gapfill:client-token"  # noqa: S105 - a tag key
-SECRET_TAG = "gapfill:password-secret"  # noqa: S105 - a tag key
-USER_TAG = "gapfill:connect-user"
-USER_ARN_TAG = "gapfill:connect-user-arn"
 _REFERENCES = (
     ("routing-profile", "RoutingProfileArn", "RoutingProfile"),
     ("agent-group", "HierarchyGroupArn", "HierarchyGroup"),
@@ -128,13 +126,13 @@ class ConnectUser(Provider):
         _check_documented_rules(username, _identity(props.get("IdentityInfo")), identity_type)
         routing, security, group = self._references(instance_id)
         token = self.client_token("user")
-        tags = {**_user_tags(props), TOKEN_TAG: token}
+        tags = {**_user_tags(props), tag_keys.CREATE_TOKEN: token}
         password = props.get("Password")
         secret: _Secret | None = None
         if password is None and identity_type == "CONNECT_MANAGED":
             secret = _Secret(self, instance_id, username, token)
             password = secret.prepare()
-            tags[SECRET_TAG] = secret.arn
+            tags[tag_keys.PASSWORD_SECRET] = secret.arn
         if password is not None:
             self.keep_secret(str(password))
         params: dict[str, Any] = {
@@ -160,7 +158,7 @@ class ConnectUser(Provider):
                     secret.abandon()
                 raise
             existing = self._find(instance_id, username)
-            if existing is None or (existing.get("Tags") or {}).get(TOKEN_TAG) != token:
+            if existing is None or not tag_keys.carries_token(existing.get("Tags"), token):
                 if secret is not None:
                     secret.abandon()
                 raise ProviderError(
@@ -217,7 +215,7 @@ class ConnectUser(Provider):
             self.call("update_user_security_profiles", SecurityProfileIds=security, **base)
         if (group or None) != (user.get("HierarchyGroupId") or None):
             self.call("update_user_hierarchy", **base, **({"HierarchyGroupId": group} if group else {}))
-        actual_tags = {k: v for k, v in (user.get("Tags") or {}).items() if not k.startswith("gapfill:")}
+        actual_tags = tag_keys.user_tags(user.get("Tags"))
         wanted = _user_tags(props)
         removed = sorted(set(actual_tags) - set(wanted))
         if removed:
@@ -225,7 +223,7 @@ class ConnectUser(Provider):
         changed = {k: v for k, v in wanted.items() if actual_tags.get(k) != v}
         if changed:
             self.call("tag_resource", resourceArn=arn, tags=changed)
-        return Result(arn, self._data(arn, str((user.get("Tags") or {}).get(SECRET_TAG, ""))))
+        return Result(arn, self._data(arn, str((user.get("Tags") or {}).get(tag_keys.PASSWORD_SECRET, ""))))
 
     # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:
@@ -244,7 +242,7 @@ class ConnectUser(Provider):
                 raise
             user = None
         if user is not None:
-            secret_arn = (user.get("Tags") or {}).get(SECRET_TAG)
+            secret_arn = (user.get("Tags") or {}).get(tag_keys.PASSWORD_SECRET)
             if secret_arn:
                 _delete_secret(sm, str(secret_arn), arn)
             try:
@@ -267,7 +265,7 @@ def _delete_secret(sm: Any, secret_id: str, user_arn: str) -> None:
             return
         raise
     tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-    if tags.get(USER_ARN_TAG) == user_arn:
+    if tags.get(tag_keys.CONNECT_USER_ARN) == user_arn:
         sm.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
 
 
@@ -297,8 +295,8 @@ class _Secret:
 
     def _tags(self) -> list[dict[str, str]]:
         return [
-            {"Key": TOKEN_TAG, "Value": self.token},
-            {"Key": USER_TAG, "Value": f"{self.instance_id}/{self.username}"},
+            {"Key": tag_keys.CREATE_TOKEN, "Value": self.token},
+            {"Key": tag_keys.CONNECT_USER, "Value": f"{self.instance_id}/{self.username}"},
         ]
 
     def prepare(self) -> str:
@@ -321,12 +319,12 @@ class _Secret:
         described = self.sm.describe_secret(SecretId=self.name)
         self.arn = str(described["ARN"])
         tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-        if tags.get(TOKEN_TAG) == self.token:
+        if tag_keys.carries_token(tags, self.token):
             stored = json.loads(self.sm.get_secret_value(SecretId=self.name)["SecretString"])
             self.password = str(stored["Password"])
             self.provider.keep_secret(self.password)
             return self.password
-        if tags.get(USER_TAG) != f"{self.instance_id}/{self.username}":
+        if tags.get(tag_keys.CONNECT_USER) != f"{self.instance_id}/{self.username}":
             raise ProviderError(
                 f"Username: a secret named '{self.name}' exists and was not made by gapfill for this user"
             )
@@ -340,7 +338,7 @@ class _Secret:
             value = passwords.secret_string(self.instance_id, self.username, self.password)
             self.sm.put_secret_value(SecretId=self.arn, SecretString=value)
             self.sm.tag_resource(SecretId=self.arn, Tags=self._tags())
-        self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": USER_ARN_TAG, "Value": user_arn}])
+        self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": tag_keys.CONNECT_USER_ARN, "Value": user_arn}])
         self._protect()
 
     def abandon(self) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from providers.connect.directory import (
-    DIGEST_TAG,
     ActualUser,
     DesiredUser,
     changed_parts,
@@ -17,6 +16,7 @@ from providers.connect.directory import (
     parse_csv,
     resolve_rows,
 )
+from providers.core.tag_keys import IDENTITY_DIGEST as DIGEST_TAG
 
 
 def desired(username: str = "jane", **over: Any) -> DesiredUser:
