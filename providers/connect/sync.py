@@ -4,9 +4,7 @@
 One sync: read the CSV from S3, validate it (any bad row stops everything before a write),
 resolve profile and group names once, list the users this directory manages (one tag
 filtered SearchUsers page per 500 users), diff, then walk the changes in username order.
-Connect allows 2 requests per second per API and account with a burst of 5, so every
-Connect call passes a client-side token bucket per API at that rate with one token of slack
-(and botocore's adaptive retries absorb the rest). When the caller's time runs short the
+Every Connect call is paced (:mod:`providers.connect.pacing`). When the caller's time runs short the
 walk stops and returns a cursor (the last username handled) with the counts so far; the
 next invocation re-reads, re-diffs and continues after the cursor. Re-diffing is what
 makes resuming safe: work already done shows up as unchanged, and a row that failed is
@@ -21,42 +19,21 @@ is deleted with its user.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.connect import directory, passwords, resolve
+from providers.connect import directory, pacing, passwords, resolve
 from providers.connect.directory import ActualUser, Change, RowError
 from providers.connect.guard import DeletionGuard, Plan
 from providers.core import tag_keys
-from providers.core.aws import RateLimiter, error_code, error_message
+from providers.core.aws import error_code, error_message
 
 MAX_FAILURES_KEPT = 20
 MAX_CSV_BYTES = 10 * 1024 * 1024
 SEARCH_PAGE = 500
 #: Seconds kept free for wrapping up (state, response) when the time left is checked.
 DEFAULT_MARGIN = 2.0
-#: Connect's documented burst for its default quota of 2 requests/s per API: 5 requests.
-DOCUMENTED_BURST = 5.0
-#: The client-side bucket holds one token less than Connect's and refills at the allowed rate
-#: itself. Connect sees each request a little after it was sent, which only gives its bucket
-#: more time to refill, so the one-token slack absorbs any variation of network delay up to a
-#: full token interval: paced at the documented rate, no request meets an empty bucket.
-CLIENT_BURST = DOCUMENTED_BURST - 1.0
-
-_limiters: dict[tuple[str, float], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def limiter(operation: str, rate: float) -> RateLimiter:
-    """The process-wide token bucket of one Connect API (Lambda reuses warm processes)."""
-    with _limiters_lock:
-        key = (operation, rate)
-        found = _limiters.get(key)
-        if found is None:
-            found = _limiters[key] = RateLimiter(rate, burst=CLIENT_BURST)
-        return found
 
 
 def from_search(item: dict[str, Any]) -> ActualUser:
@@ -81,22 +58,6 @@ def summarise_errors(errors: list[RowError], limit: int = 25) -> str:
     shown = "; ".join(str(e) for e in errors[:limit])
     more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
     return f"the agent directory has {len(errors)} problem(s): {shown}{more}"
-
-
-DEFAULT_RATE = 2.0
-
-
-def requests_per_second(value: Any) -> float:
-    """The pace to use: ``RequestsPerSecond`` when usable, else the default.
-
-    Create and Update validate it against the schema (0.1 to 1000); Delete and rollback
-    events carry properties nobody validated (rule 5), and a removal must not fail on them.
-    """
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RATE
-    return rate if 0.1 <= rate <= 1000 else DEFAULT_RATE
 
 
 @dataclass
@@ -158,7 +119,7 @@ class Progress:
 class SyncConfig:
     instance_id: str
     owner: str
-    requests_per_second: float = 2.0
+    requests_per_second: float = pacing.DEFAULT_RATE
     default_routing_profile: str | None = None
     default_security_profiles: tuple[str, ...] = ()
     #: KMS key and readers of the password secrets (passwords.SecretProtection).
@@ -208,7 +169,7 @@ class AgentDirectory:
         keep_secret: Callable[[list[str]], None],
     ) -> None:
         self.config = config
-        self.connect = client("connect")
+        self.call = pacing.paced(client("connect"), config.requests_per_second)
         self.secrets = client("secretsmanager")
         self.guard = passwords.SecretGuard(self.secrets, client("sts"), config.protection)
         self.s3 = client("s3")
@@ -217,12 +178,6 @@ class AgentDirectory:
         self._identity_type: str | None = None
 
     # -- AWS plumbing --------------------------------------------------------------------
-    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        """A Connect call paced by the per-API token bucket."""
-        limiter(operation, self.config.requests_per_second).acquire()
-        result = getattr(self.connect, operation)(**kwargs)
-        return dict(result)
-
     @property
     def identity_type(self) -> str:
         if self._identity_type is None:
@@ -276,13 +231,7 @@ class AgentDirectory:
             default_security_profiles=self.config.default_security_profiles,
             identity_type=self.identity_type,
         )
-        catalogs: dict[str, resolve.Catalog] = {}
-
-        def resolver(kind: str, value: str) -> str:
-            if not value.startswith("arn:") and kind not in catalogs:
-                catalogs[kind] = resolve.load_catalog(self.call, self.config.instance_id, kind)
-            return resolve.resolve(value, kind, self.config.instance_id, catalogs.get(kind))
-
+        resolver = resolve.Resolver(self.call, self.config.instance_id)
         desired, errors = directory.resolve_rows(parsed.rows, resolver)
         if parsed.errors or errors:
             # Names are resolved for the rows that parsed, so one round reports everything.

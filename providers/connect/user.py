@@ -12,12 +12,10 @@ carries the same token, so the repeat uses the password the first attempt set.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from providers.connect import passwords, resolve, user_rules
+from providers.connect import arns, pacing, passwords, resolve, user_rules
 from providers.connect.directory import normal_phone
-from providers.connect.sync import limiter
 from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
@@ -27,13 +25,6 @@ _REFERENCES = (
     ("routing-profile", "RoutingProfileArn", "RoutingProfile"),
     ("agent-group", "HierarchyGroupArn", "HierarchyGroup"),
 )
-
-
-def _rate() -> float:
-    try:
-        return max(0.1, float(os.environ.get("GAPFILL_CONNECT_RPS", "2")))
-    except ValueError:
-        return 2.0
 
 
 def _identity(value: Any) -> dict[str, str]:
@@ -65,23 +56,20 @@ class ConnectUser(Provider):
 
     # -- plumbing ------------------------------------------------------------------------
     def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        limiter(operation, _rate()).acquire()
-        return dict(getattr(self.client("connect"), operation)(**kwargs))
+        return pacing.paced(self.client("connect"), pacing.DEFAULT_RATE)(operation, **kwargs)
 
     @property
     def instance_id(self) -> str:
-        return resolve.instance_id_of(str(self.properties["InstanceArn"]))
+        return arns.instance_id_of(str(self.properties["InstanceArn"]))
 
     def _references(self, instance_id: str) -> tuple[str, list[str], str | None]:
         """Routing profile, security profiles and hierarchy group ids, from names or ARNs."""
         props = self.properties
-        catalogs: dict[str, resolve.Catalog] = {}
+        resolver = resolve.Resolver(self.call, instance_id)
 
         def one(kind: str, value: str, prop: str) -> str:
-            if not value.startswith("arn:") and kind not in catalogs:
-                catalogs[kind] = resolve.load_catalog(self.call, instance_id, kind)
             try:
-                return resolve.resolve(value, kind, instance_id, catalogs.get(kind))
+                return resolver(kind, value)
             except resolve.ResolveError as exc:
                 raise ProviderError(f"{prop}: {exc}") from None
 
@@ -178,7 +166,7 @@ class ConnectUser(Provider):
     def update(self) -> Result:
         props, old = self.properties, self.old_properties
         arn = str(self.physical_id)
-        parsed = resolve.parse_arn(arn)
+        parsed = arns.parse_arn(arn)
         if parsed is None or parsed.kind != "agent":
             raise ProviderError(f"the physical id '{arn}' is not a Connect user ARN")
         instance_id, user_id = parsed.instance_id, parsed.resource_id
@@ -228,7 +216,7 @@ class ConnectUser(Provider):
     # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:
         arn = str(self.physical_id)
-        parsed = resolve.parse_arn(arn)
+        parsed = arns.parse_arn(arn)
         if parsed is None or parsed.kind != "agent":
             self.log.info("physical id is not a user ARN: nothing to delete", extra={"phase": "delete"})
             return

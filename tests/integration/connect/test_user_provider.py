@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gapfill.emulator.connect import backend
-from providers.connect.resolve import parse_arn
+from providers.connect.arns import parse_arn
 
 TYPE = "Custom::ConnectUser"
 

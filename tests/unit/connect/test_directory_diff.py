@@ -162,6 +162,6 @@ def test_mapping_document_is_sorted_and_complete() -> None:
 def test_requests_per_second_falls_back_to_the_default_for_unusable_values(
     value: object, expected: float
 ) -> None:
-    from providers.connect.sync import requests_per_second
+    from providers.connect.pacing import requests_per_second
 
     assert requests_per_second(value) == expected
