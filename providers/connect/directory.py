@@ -104,7 +104,11 @@ class DesiredUser:
 
 @dataclass(frozen=True)
 class ActualUser:
-    """A managed user as SearchUsers returns it."""
+    """A user as SearchUsers (a directory's users) or DescribeUser (a ConnectUser) returns it.
+
+    ``digest`` is the identity digest to compare: the tag's for a search summary (which lacks
+    Email, SecondaryEmail and Mobile), computed from the full IdentityInfo for a description.
+    """
 
     id: str
     arn: str
@@ -116,6 +120,7 @@ class ActualUser:
     security_profile_ids: frozenset[str]
     hierarchy_group_id: str | None
     tags: Mapping[str, str] = field(default_factory=dict)
+    digest: str | None = None
 
     @property
     def key(self) -> str:
@@ -123,6 +128,15 @@ class ActualUser:
 
     @classmethod
     def from_search(cls, item: Mapping[str, Any]) -> ActualUser:
+        tags = dict(item.get("Tags") or {})
+        return cls._from(item, tags.get(tag_keys.IDENTITY_DIGEST))
+
+    @classmethod
+    def from_describe(cls, item: Mapping[str, Any]) -> ActualUser:
+        return cls._from(item, identity_digest(item.get("IdentityInfo") or {}))
+
+    @classmethod
+    def _from(cls, item: Mapping[str, Any], digest: str | None) -> ActualUser:
         identity = item.get("IdentityInfo") or {}
         return cls(
             id=str(item["Id"]),
@@ -135,6 +149,7 @@ class ActualUser:
             security_profile_ids=frozenset(item.get("SecurityProfileIds") or ()),
             hierarchy_group_id=item.get("HierarchyGroupId") or None,
             tags=dict(item.get("Tags") or {}),
+            digest=digest,
         )
 
 
@@ -428,7 +443,7 @@ def changed_parts(desired: DesiredUser, actual: ActualUser) -> tuple[str, ...]:
     if (
         desired.identity.get("FirstName", "") != actual.first_name
         or desired.identity.get("LastName", "") != actual.last_name
-        or actual.tags.get(tag_keys.IDENTITY_DIGEST) != desired.digest
+        or actual.digest != desired.digest
     ):
         parts.append("identity")
     if normal_phone(desired.phone) != normal_phone(actual.phone):

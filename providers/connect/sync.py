@@ -19,11 +19,11 @@ is deleted with its user.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.connect import directory, pacing, passwords, resolve
+from providers.connect import directory, pacing, passwords, resolve, users
 from providers.connect.directory import ActualUser, Change, RowError
 from providers.connect.guard import DeletionGuard, Plan
 from providers.core import tag_keys
@@ -324,140 +324,82 @@ class AgentDirectory:
         if len(progress.failures) < MAX_FAILURES_KEPT:
             progress.failures.append(f"{where}{change.username}: {message}")
 
-    # -- one user ------------------------------------------------------------------------
+    # -- one user (the writes are providers.connect.users, shared with ConnectUser) -------
+    def _ours(self, tags: Mapping[str, str]) -> bool:
+        return tags.get(tag_keys.DIRECTORY) == self.config.owner
+
     def _create(self, want: directory.DesiredUser) -> tuple[str, str] | None:
-        """Create a user (and its password secret); None when it turned out to exist already."""
-        params: dict[str, Any] = {
-            "InstanceId": self.config.instance_id,
-            "Username": want.username,
-            "IdentityInfo": dict(want.identity),
-            "PhoneConfig": dict(want.phone),
-            "SecurityProfileIds": sorted(want.security_profile_ids),
-            "RoutingProfileId": want.routing_profile_id,
-            "Tags": {tag_keys.DIRECTORY: self.config.owner, tag_keys.IDENTITY_DIGEST: want.digest},
-        }
-        if want.hierarchy_group_id:
-            params["HierarchyGroupId"] = want.hierarchy_group_id
-        if want.directory_user_id:
-            params["DirectoryUserId"] = want.directory_user_id
+        """Create a user (and its password secret); None when it turned out to exist already
+        (a resumed sync whose earlier create the search index did not show yet): then it is
+        brought up to date instead."""
+        tags = {tag_keys.DIRECTORY: self.config.owner, tag_keys.IDENTITY_DIGEST: want.digest}
+        password: str | None = None
         made_secret = False
         if self.identity_type == "CONNECT_MANAGED":
             password, made_secret = self._store_password(want.username)
-            params["Password"] = password
         try:
-            created = self.call("create_user", **params)
-        except Exception as exc:
-            if error_code(exc) == "DuplicateResourceException":
-                return self._adopt(want)
-            if made_secret:
-                self._drop_secret(want.username)
-            raise
-        return str(created["UserId"]), str(created["UserArn"])
-
-    def _adopt(self, want: directory.DesiredUser) -> tuple[str, str] | None:
-        """A create met an existing username: fine only if the user is already ours (a
-        resumed sync whose earlier create the search index did not show yet)."""
-        found = self.call(
-            "search_users",
-            InstanceId=self.config.instance_id,
-            MaxResults=10,
-            SearchCriteria={
-                "StringCondition": {
-                    "FieldName": "Username",
-                    "Value": want.username,
-                    "ComparisonType": "EXACT",
-                }
-            },
-        )
-        for item in found.get("Users", []):
-            ours = (item.get("Tags") or {}).get(tag_keys.DIRECTORY) == self.config.owner
-            if ours and str(item.get("Username", "")).casefold() == want.key:
-                actual = from_search(item)
-                parts = directory.changed_parts(want, actual)
-                if parts:
-                    self._update(want, actual, parts)
-                return None
-        raise _RowFailure(
-            f"a user named '{want.username}' already exists in the instance and is not managed by this "
-            "directory; it was left untouched"
-        )
+            created = users.create(
+                self.call,
+                self.config.instance_id,
+                want,
+                tags,
+                self._ours,
+                password=password,
+                abandon=(lambda: self._drop_secret(want.username)) if made_secret else None,
+            )
+        except users.NotOursError:
+            raise _RowFailure(
+                f"a user named '{want.username}' already exists in the instance and is not managed by "
+                "this directory; it was left untouched"
+            ) from None
+        if created.adopted is None:
+            return created.id, created.arn
+        actual = from_search(created.adopted)
+        parts = directory.changed_parts(want, actual)
+        if parts:
+            self._update(want, actual, parts)
+        return None
 
     def _update(self, want: directory.DesiredUser, have: ActualUser, parts: tuple[str, ...]) -> None:
-        base = {"InstanceId": self.config.instance_id, "UserId": have.id}
-        for part in parts:
-            if part == "identity":
-                self.call("update_user_identity_info", IdentityInfo=dict(want.identity), **base)
-                if have.tags.get(tag_keys.IDENTITY_DIGEST) != want.digest:
-                    self.call(
-                        "tag_resource", resourceArn=have.arn, tags={tag_keys.IDENTITY_DIGEST: want.digest}
-                    )
-            elif part == "phone":
-                self.call("update_user_phone_config", PhoneConfig=dict(want.phone), **base)
-            elif part == "routing":
-                self.call("update_user_routing_profile", RoutingProfileId=want.routing_profile_id, **base)
-            elif part == "security":
-                self.call(
-                    "update_user_security_profiles",
-                    SecurityProfileIds=sorted(want.security_profile_ids),
-                    **base,
-                )
-            elif part == "hierarchy":
-                extra = {"HierarchyGroupId": want.hierarchy_group_id} if want.hierarchy_group_id else {}
-                self.call("update_user_hierarchy", **base, **extra)
+        def retag_digest() -> None:
+            if have.tags.get(tag_keys.IDENTITY_DIGEST) != want.digest:
+                self.call("tag_resource", resourceArn=have.arn, tags={tag_keys.IDENTITY_DIGEST: want.digest})
+
+        users.update(self.call, self.config.instance_id, have.id, want, parts, {"identity": retag_digest})
 
     def _delete(self, have: ActualUser) -> None:
         self._drop_secret(have.username)
-        try:
-            self.call("delete_user", InstanceId=self.config.instance_id, UserId=have.id)
-        except Exception as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        users.delete(self.call, self.config.instance_id, have.id)
 
     # -- password secrets ----------------------------------------------------------------
-    def _secret_tags(self, username: str) -> list[dict[str, str]]:
-        return [
-            {"Key": tag_keys.DIRECTORY, "Value": self.config.owner},
-            {"Key": tag_keys.CONNECT_USER, "Value": f"{self.config.instance_id}/{username}"},
-        ]
-
     def _store_password(self, username: str) -> tuple[str, bool]:
         """A new password stored in the user's secret; True when the secret is new."""
         password = passwords.generate_password()
         self.keep_secret([password])
         name = passwords.secret_name(self.config.instance_id, username)
         value = passwords.secret_string(self.config.instance_id, username, password)
-        try:
-            self.secrets.create_secret(
-                Name=name,
-                SecretString=value,
-                Description=f"Amazon Connect password of {username} (gapfill agent directory)",
-                Tags=self._secret_tags(username),
-                **self.config.protection.create_options(),
-            )
-            self.guard.protect(name)
-            return password, True
-        except Exception as exc:
-            if error_code(exc) != "ResourceExistsException":
-                raise
-        tags = {t["Key"]: t["Value"] for t in self.secrets.describe_secret(SecretId=name).get("Tags", [])}
-        if tags.get(tag_keys.DIRECTORY) != self.config.owner:
-            raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
-        self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        opened = users.open_secret(
+            self.secrets,
+            name,
+            value,
+            f"Amazon Connect password of {username} (gapfill agent directory)",
+            {
+                tag_keys.DIRECTORY: self.config.owner,
+                tag_keys.CONNECT_USER: f"{self.config.instance_id}/{username}",
+            },
+            self.config.protection,
+        )
+        if not opened.made:
+            if not self._ours(opened.tags):
+                raise _RowFailure(f"secret '{name}' exists and is not managed by this directory")
+            self.secrets.put_secret_value(SecretId=name, SecretString=value)
         self.guard.protect(name)
-        return password, False
+        return password, opened.made
 
     def _drop_secret(self, username: str) -> None:
         """Delete the user's password secret if this directory made it."""
         name = passwords.secret_name(self.config.instance_id, username)
-        try:
-            described = self.secrets.describe_secret(SecretId=name)
-        except Exception as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return
-            raise
-        tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-        if tags.get(tag_keys.DIRECTORY) == self.config.owner:
-            self.secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        users.delete_secret_if(self.secrets, name, self._ours)
 
     # -- removal and the mapping ---------------------------------------------------------
     def remove_all(self, state: dict[str, Any] | None = None) -> Progress:
