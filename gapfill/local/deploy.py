@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gapfill.deploy.params import load as load_parameters
 from gapfill.emulator.server import EMULATOR_ACCOUNT_ID, Emulator
 from gapfill.local import intrinsics, stacks, standins
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
@@ -595,15 +596,6 @@ def _pick_replacement(created: list[CustomResource]) -> tuple[CustomResource, di
     return None
 
 
-def _parameters_file(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):  # [{"ParameterKey": ..., "ParameterValue": ...}] as the AWS CLI takes
-        return {item["ParameterKey"]: item["ParameterValue"] for item in data}
-    if isinstance(data, dict) and "Parameters" in data:  # {"Parameters": {...}} as deploy/SAM config use
-        return dict(data["Parameters"])
-    return dict(data)
-
-
 def seed(parameters: dict[str, Any], progress: Callable[[str], None] = _progress) -> None:
     """Put in the emulator the files a contact centre already has (``seed/seeds.json``)."""
     import boto3
@@ -689,7 +681,7 @@ def _deploy_one(template: Path, params_path: Path, output: Path) -> tuple[LocalD
         f"{params_path.name if params_path.is_file() else '(defaults)'}",
         flush=True,
     )
-    parameters = _parameters_file(params_path) if params_path.is_file() else {}
+    parameters = load_parameters(params_path) if params_path.is_file() else {}
     stack_name = "gapfill-local" if template.name == "main.yaml" else f"gapfill-local-{template.stem}"
     deployment = LocalDeployment(template, parameters, stack_name=stack_name)
     try:
