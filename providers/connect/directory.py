@@ -228,8 +228,6 @@ def parse_csv(
     ``errors`` is non-empty, so a typo never deletes an agent.
     """
     text = text.removeprefix("\ufeff")
-    errors: list[RowError] = []
-    rows: list[AgentRow] = []
     try:
         records = list(_records(text))
     except csv.Error as exc:
@@ -238,25 +236,37 @@ def parse_csv(
     if not records:
         return ParseResult([], [RowError(1, "the file is empty; expected a header line with Username")])
     header_line, header = records[0]
-    columns: list[str] = []
-    for cell in header:
-        name = _BY_FOLDED.get(re.sub(r"[\s_\-]", "", cell).casefold())
-        if name is None:
-            errors.append(
-                RowError(header_line, f"unknown column '{cell.strip()}'; known: {', '.join(COLUMNS)}")
-            )
-        elif name in columns:
-            errors.append(RowError(header_line, f"column '{name}' appears twice"))
-        columns.append(name or "")
-    if "Username" not in columns:
-        errors.append(RowError(header_line, "the header has no Username column"))
+    columns, errors = _columns(header_line, header)
     if errors:
         return ParseResult([], errors)
     if len(records) - 1 > MAX_ROWS:
         return ParseResult([], [RowError(header_line, f"more than {MAX_ROWS} agent rows")])
     ctx = RowContext(identity_type, default_routing_profile, tuple(s for s in default_security_profiles if s))
+    return _rows(records[1:], columns, ctx)
+
+
+def _columns(line: int, header: list[str]) -> tuple[list[str], list[RowError]]:
+    """The header's cells as column names (forgiving case, spaces, ``_`` and ``-``)."""
+    errors: list[RowError] = []
+    columns: list[str] = []
+    for cell in header:
+        name = _BY_FOLDED.get(re.sub(r"[\s_\-]", "", cell).casefold())
+        if name is None:
+            errors.append(RowError(line, f"unknown column '{cell.strip()}'; known: {', '.join(COLUMNS)}"))
+        elif name in columns:
+            errors.append(RowError(line, f"column '{name}' appears twice"))
+        columns.append(name or "")
+    if "Username" not in columns:
+        errors.append(RowError(line, "the header has no Username column"))
+    return columns, errors
+
+
+def _rows(records: list[tuple[int, list[str]]], columns: list[str], ctx: RowContext) -> ParseResult:
+    """Every data record through :func:`_row`, and each username once."""
+    errors: list[RowError] = []
+    rows: list[AgentRow] = []
     seen: dict[str, int] = {}
-    for line, record in records[1:]:
+    for line, record in records:
         if len(record) > len(columns):
             errors.append(RowError(line, f"{len(record)} fields, but the header has {len(columns)}"))
             continue
