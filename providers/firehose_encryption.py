@@ -22,6 +22,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from providers.core import tag_keys
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
@@ -30,7 +31,6 @@ from providers.core.provider import Outcome, Pending, Provider, Result
 PID_PREFIX = "firehose-encryption"
 STARTED = "started"  # encryption was off (or failed) and this resource turned it on
 KEPT = "kept"  # encryption was already on: leave it on when this resource goes
-OWNER_TAG = "gapfill:encryption-started-by"
 IN_FLIGHT = ("ENABLING", "DISABLING")
 #: ENABLING_FAILED protects nothing, so a stream in that state counts as not encrypted.
 ENCRYPTED = ("ENABLED", "ENABLING")
@@ -247,7 +247,7 @@ class FirehoseEncryption(Provider):
             if mode == STARTED:
                 # Tagged only once the call succeeded, so a refused start leaves nothing behind.
                 self.client("firehose").tag_delivery_stream(
-                    DeliveryStreamName=stream, Tags=[{"Key": OWNER_TAG, "Value": owner}]
+                    DeliveryStreamName=stream, Tags=[{"Key": tag_keys.ENCRYPTION_STARTED_BY, "Value": owner}]
                 )
             return self.check(pending)  # AWS may already be done; one describe is cheaper than a sleep
 
@@ -297,13 +297,15 @@ class FirehoseEncryption(Provider):
     def _tag(self, stream: str) -> str | None:
         reply = self.client("firehose").list_tags_for_delivery_stream(DeliveryStreamName=stream, Limit=50)
         for tag in reply.get("Tags", []):
-            if tag.get("Key") == OWNER_TAG:
+            if tag.get("Key") == tag_keys.ENCRYPTION_STARTED_BY:
                 return str(tag.get("Value"))
         return None
 
     def _untag(self, stream: str) -> None:
         try:
-            self.client("firehose").untag_delivery_stream(DeliveryStreamName=stream, TagKeys=[OWNER_TAG])
+            self.client("firehose").untag_delivery_stream(
+                DeliveryStreamName=stream, TagKeys=[tag_keys.ENCRYPTION_STARTED_BY]
+            )
         except Exception as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise

@@ -35,14 +35,14 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from functions.agent_directory.upload_records import record_uploads
-from providers.connect import directory, passwords, resolve
+from providers.connect import arns, directory, passwords
 from providers.connect.guard import DeletionGuard, parse_limit
+from providers.connect.pacing import requests_per_second
 from providers.connect.sync import (
     AgentDirectory,
     DeletionRefusedError,
     InvalidDirectoryError,
     SyncConfig,
-    requests_per_second,
 )
 from providers.core.aws import client
 from providers.core.log import logger, redactor
@@ -77,7 +77,7 @@ def config_from_env() -> SyncConfig:
         raise RuntimeError("INSTANCE_ID and OWNER must be set")
     security = os.environ.get("DEFAULT_SECURITY_PROFILES", "")
     return SyncConfig(
-        instance_id=resolve.instance_id_of(instance),
+        instance_id=arns.instance_id_of(instance),
         owner=owner,
         requests_per_second=requests_per_second(os.environ.get("REQUESTS_PER_SECOND")),
         default_routing_profile=os.environ.get("DEFAULT_ROUTING_PROFILE") or None,

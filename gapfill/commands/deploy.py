@@ -127,8 +127,9 @@ def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
     from gapfill.deploy.artifacts import PackageError, Packager
     from gapfill.deploy.runner import DeployError, default_bucket
     from gapfill.local.template import load
+    from providers.core import tag_keys
 
-    tags = {"gapfill:deployed-by": "gapfill deploy"}
+    tags = {tag_keys.DEPLOYED_BY: "gapfill deploy"}
     build_dir = getattr(args, "build_dir", None) or zipbuild.DEFAULT_OUTPUT
     try:
         account = deployer.verify_identity(args.account_id)

@@ -1,4 +1,5 @@
-"""Parameter files for ``gapfill deploy --parameters FILE``.
+"""Parameter files, read here and nowhere else: ``gapfill deploy --parameters FILE`` and the
+local job (``gapfill deploy --local``) both load them with :func:`load`.
 
 Accepted shapes, so that files written for other tools work unchanged:
 

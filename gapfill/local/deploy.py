@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gapfill.deploy.params import load as load_parameters
 from gapfill.emulator.server import EMULATOR_ACCOUNT_ID, Emulator
 from gapfill.local import intrinsics, stacks, standins
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
@@ -560,6 +561,7 @@ def _toposort(resources: dict[str, Any]) -> list[str]:
 
 #: Preferred in-place changes: (type, property, new value maker, description).
 def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[str, Any], str] | None:
+    from providers.core import tag_keys
     from providers.core.schema import load_schema
 
     for custom in created:
@@ -578,9 +580,9 @@ def _pick_in_place(created: list[CustomResource]) -> tuple[CustomResource, dict[
         if "Tags" in schema.document.get("properties", {}) and "Tags" not in schema.create_only:
             props = copy.deepcopy(custom.properties)
             tags = list(props.get("Tags", []))
-            tags.append({"Key": "gapfill:rehearsal", "Value": "updated"})
+            tags.append({"Key": tag_keys.REHEARSAL, "Value": "updated"})
             props["Tags"] = tags
-            return custom, props, f"{custom.logical_id}.Tags gained gapfill:rehearsal"
+            return custom, props, f"{custom.logical_id}.Tags gained {tag_keys.REHEARSAL}"
     return None
 
 
@@ -592,15 +594,6 @@ def _pick_replacement(created: list[CustomResource]) -> tuple[CustomResource, di
             props["Key"] = f"{stem}-v2.{ext}" if dot else props["Key"] + "-v2"
             return custom, props, f"{custom.logical_id}.Key {custom.properties['Key']} -> {props['Key']}"
     return None
-
-
-def _parameters_file(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):  # [{"ParameterKey": ..., "ParameterValue": ...}] as the AWS CLI takes
-        return {item["ParameterKey"]: item["ParameterValue"] for item in data}
-    if isinstance(data, dict) and "Parameters" in data:  # {"Parameters": {...}} as deploy/SAM config use
-        return dict(data["Parameters"])
-    return dict(data)
 
 
 def seed(parameters: dict[str, Any], progress: Callable[[str], None] = _progress) -> None:
@@ -688,7 +681,7 @@ def _deploy_one(template: Path, params_path: Path, output: Path) -> tuple[LocalD
         f"{params_path.name if params_path.is_file() else '(defaults)'}",
         flush=True,
     )
-    parameters = _parameters_file(params_path) if params_path.is_file() else {}
+    parameters = load_parameters(params_path) if params_path.is_file() else {}
     stack_name = "gapfill-local" if template.name == "main.yaml" else f"gapfill-local-{template.stem}"
     deployment = LocalDeployment(template, parameters, stack_name=stack_name)
     try:

@@ -1,50 +1,115 @@
-"""Connect ARNs and tags taken apart and put together, without AWS.
+"""Connect ARNs and tags taken apart and put together, without AWS: the one ARN module.
 
 Physical ids are ARNs (what the native ``AWS::Connect::*`` types return from ``Ref``), so a
 Delete can always find what it must remove from the physical id alone, whatever the
 (possibly stale) properties say.
+
+Two readings share one splitter (:func:`_split`). :func:`parse_arn` takes any
+``arn:*:connect:*:*:instance/IID[/KIND/ID]`` apart, as references in properties and CSV rows
+are read (an account that is not yet known may be empty there). The physical-id readers
+(:func:`instance_id`, :func:`flow_ids`, :func:`phone_number_id`) are strict: an AWS partition,
+a region, a 12-digit account and ids of letters, digits and dashes, so that a marker id or a
+foreign string is never mistaken for something to delete.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-_INSTANCE = re.compile(r"^arn:aws[-a-z]*:connect:([-a-z0-9]+):(\d{12}):instance/([-A-Za-z0-9]+)(/.*)?$")
-_FLOW = re.compile(
-    r"^arn:aws[-a-z]*:connect:[-a-z0-9]+:\d{12}:instance/([-A-Za-z0-9]+)/contact-flow/([-A-Za-z0-9]+)$"
-)
-_PHONE = re.compile(r"^arn:aws[-a-z]*:connect:[-a-z0-9]+:\d{12}:phone-number/([-A-Za-z0-9]+)$")
+_PARTITION = re.compile(r"aws[-a-z]*")
+_REGION = re.compile(r"[-a-z0-9]+")
+_ACCOUNT = re.compile(r"\d{12}")
+_ID = re.compile(r"[-A-Za-z0-9]+")
 
-#: Tag that marks what a create request made, so a repeated request adopts it instead of
-#: failing on a duplicate name (Connect has no ClientToken for every creating API).
-CREATE_TOKEN_TAG = "gapfill:create-token"  # noqa: S105 - a tag key, not a secret
+
+@dataclass(frozen=True)
+class ConnectArn:
+    """``arn:aws:connect:REGION:ACCOUNT:instance/IID[/KIND/ID]`` taken apart."""
+
+    region: str
+    account: str
+    instance_id: str
+    kind: str = ""
+    resource_id: str = ""
+
+    @property
+    def instance_arn(self) -> str:
+        partition = "aws"
+        return f"arn:{partition}:connect:{self.region}:{self.account}:instance/{self.instance_id}"
+
+
+def _split(value: str) -> tuple[str, str, str, list[str]] | None:
+    """(partition, region, account, resource path) of a Connect ARN, or None."""
+    parts = (value or "").split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "connect":
+        return None
+    return parts[1], parts[3], parts[4], parts[5].split("/")
+
+
+def parse_arn(value: str) -> ConnectArn | None:
+    """An instance or instance-scoped ARN; ``None`` when ``value`` is not one."""
+    split = _split(value)
+    if split is None:
+        return None
+    _, region, account, path = split
+    if len(path) < 2 or path[0] != "instance" or not path[1]:
+        return None
+    if len(path) == 2:
+        return ConnectArn(region, account, path[1])
+    if len(path) == 4 and path[2] and path[3]:
+        return ConnectArn(region, account, path[1], path[2], path[3])
+    return None
+
+
+def instance_id_of(value: str) -> str:
+    """An instance id from an instance id or any ARN inside the instance."""
+    parsed = parse_arn(value)
+    return parsed.instance_id if parsed else value
+
+
+def _strict(value: str, head: str) -> list[str] | None:
+    """The resource path of a well-formed ARN whose path starts with ``head`` and an id."""
+    split = _split(value)
+    if split is None:
+        return None
+    partition, region, account, path = split
+    well_formed = (
+        _PARTITION.fullmatch(partition) and _REGION.fullmatch(region) and _ACCOUNT.fullmatch(account)
+    )
+    if not well_formed or len(path) < 2 or path[0] != head or not _ID.fullmatch(path[1]):
+        return None
+    return path
 
 
 def instance_id(value: str) -> str | None:
     """The instance id inside any instance-scoped Connect ARN (or None)."""
-    match = _INSTANCE.match(value or "")
-    return match.group(3) if match else None
+    path = _strict(value, "instance")
+    return path[1] if path else None
 
 
 def instance_arn(value: str) -> str | None:
     """The instance ARN that a flow, queue or instance ARN belongs to."""
-    match = _INSTANCE.match(value or "")
-    if not match:
+    path = _strict(value, "instance")
+    if path is None:
         return None
-    return value[: len(value) - len(match.group(4) or "")]
+    rest = "/".join(path[2:])
+    return value[: len(value) - len(rest) - 1] if len(path) > 2 else value
 
 
 def flow_ids(value: str) -> tuple[str, str] | None:
     """``(instance id, flow id)`` of a contact flow ARN."""
-    match = _FLOW.match(value or "")
-    return (match.group(1), match.group(2)) if match else None
+    path = _strict(value, "instance")
+    if path is None or len(path) != 4 or path[2] != "contact-flow" or not _ID.fullmatch(path[3]):
+        return None
+    return path[1], path[3]
 
 
 def phone_number_id(value: str) -> str | None:
-    match = _PHONE.match(value or "")
-    return match.group(1) if match else None
+    path = _strict(value, "phone-number")
+    return path[1] if path is not None and len(path) == 2 else None
 
 
 def ccp_url(access_url: str | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import arns, flow_adoption, flow_content, lex_bots, placeholders
+from providers.core import tag_keys
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, ReadResult, Result
@@ -126,7 +127,7 @@ class ConnectContactFlow(Provider):
         token = self.client_token("contact-flow")
         if props.get("AdoptExisting"):
             return self._adopt_existing(content, token)
-        tags = {**arns.tag_map(props.get("Tags")), arns.CREATE_TOKEN_TAG: token}
+        tags = {**arns.tag_map(props.get("Tags")), tag_keys.CREATE_TOKEN: token}
         request: dict[str, Any] = {
             "InstanceId": self.instance_id,
             "Name": props["Name"],
@@ -165,7 +166,7 @@ class ConnectContactFlow(Provider):
                 if summary.get("Name") != name:
                     continue
                 tags = connect.list_tags_for_resource(resourceArn=summary["Arn"]).get("tags") or {}
-                if tags.get(arns.CREATE_TOKEN_TAG) == token:
+                if tag_keys.carries_token(tags, token):
                     self.log.info(
                         "adopting the flow an earlier try of this request made", extra={"phase": "create"}
                     )
@@ -304,10 +305,10 @@ class ConnectContactFlow(Provider):
         }
         if described.get("Description"):
             props["Description"] = described["Description"]
-        user_tags = sorted((k, v) for k, v in tags.items() if not str(k).startswith("gapfill:"))
+        user_tags = sorted(tag_keys.user_tags(tags).items())
         if user_tags:
             props["Tags"] = [{"Key": k, "Value": v} for k, v in user_tags]
-        if tags.get(flow_adoption.ADOPTED_TAG, flow_adoption.RELEASED) != flow_adoption.RELEASED:
+        if tags.get(tag_keys.ADOPTED_VERSION, flow_adoption.RELEASED) != flow_adoption.RELEASED:
             props["AdoptExisting"] = True
         result = self._result(arn)
         return ReadResult({**props, **result.data}, result.data)

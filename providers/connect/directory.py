@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers.connect import user_rules
+from providers.core import tag_keys
 from providers.core.email_address import is_email
 from providers.core.ids import short_hash
 
-OWNER_TAG = "gapfill:directory"
-DIGEST_TAG = "gapfill:identity-digest"
 MAX_ROWS = 20000
 MAX_SECURITY_PROFILES = 10
 PARTS = ("identity", "phone", "routing", "security", "hierarchy")
@@ -105,7 +104,11 @@ class DesiredUser:
 
 @dataclass(frozen=True)
 class ActualUser:
-    """A managed user as SearchUsers returns it."""
+    """A user as SearchUsers (a directory's users) or DescribeUser (a ConnectUser) returns it.
+
+    ``digest`` is the identity digest to compare: the tag's for a search summary (which lacks
+    Email, SecondaryEmail and Mobile), computed from the full IdentityInfo for a description.
+    """
 
     id: str
     arn: str
@@ -117,6 +120,7 @@ class ActualUser:
     security_profile_ids: frozenset[str]
     hierarchy_group_id: str | None
     tags: Mapping[str, str] = field(default_factory=dict)
+    digest: str | None = None
 
     @property
     def key(self) -> str:
@@ -124,6 +128,15 @@ class ActualUser:
 
     @classmethod
     def from_search(cls, item: Mapping[str, Any]) -> ActualUser:
+        tags = dict(item.get("Tags") or {})
+        return cls._from(item, tags.get(tag_keys.IDENTITY_DIGEST))
+
+    @classmethod
+    def from_describe(cls, item: Mapping[str, Any]) -> ActualUser:
+        return cls._from(item, identity_digest(item.get("IdentityInfo") or {}))
+
+    @classmethod
+    def _from(cls, item: Mapping[str, Any], digest: str | None) -> ActualUser:
         identity = item.get("IdentityInfo") or {}
         return cls(
             id=str(item["Id"]),
@@ -136,6 +149,7 @@ class ActualUser:
             security_profile_ids=frozenset(item.get("SecurityProfileIds") or ()),
             hierarchy_group_id=item.get("HierarchyGroupId") or None,
             tags=dict(item.get("Tags") or {}),
+            digest=digest,
         )
 
 
@@ -214,8 +228,6 @@ def parse_csv(
     ``errors`` is non-empty, so a typo never deletes an agent.
     """
     text = text.removeprefix("\ufeff")
-    errors: list[RowError] = []
-    rows: list[AgentRow] = []
     try:
         records = list(_records(text))
     except csv.Error as exc:
@@ -224,25 +236,37 @@ def parse_csv(
     if not records:
         return ParseResult([], [RowError(1, "the file is empty; expected a header line with Username")])
     header_line, header = records[0]
-    columns: list[str] = []
-    for cell in header:
-        name = _BY_FOLDED.get(re.sub(r"[\s_\-]", "", cell).casefold())
-        if name is None:
-            errors.append(
-                RowError(header_line, f"unknown column '{cell.strip()}'; known: {', '.join(COLUMNS)}")
-            )
-        elif name in columns:
-            errors.append(RowError(header_line, f"column '{name}' appears twice"))
-        columns.append(name or "")
-    if "Username" not in columns:
-        errors.append(RowError(header_line, "the header has no Username column"))
+    columns, errors = _columns(header_line, header)
     if errors:
         return ParseResult([], errors)
     if len(records) - 1 > MAX_ROWS:
         return ParseResult([], [RowError(header_line, f"more than {MAX_ROWS} agent rows")])
     ctx = RowContext(identity_type, default_routing_profile, tuple(s for s in default_security_profiles if s))
+    return _rows(records[1:], columns, ctx)
+
+
+def _columns(line: int, header: list[str]) -> tuple[list[str], list[RowError]]:
+    """The header's cells as column names (forgiving case, spaces, ``_`` and ``-``)."""
+    errors: list[RowError] = []
+    columns: list[str] = []
+    for cell in header:
+        name = _BY_FOLDED.get(re.sub(r"[\s_\-]", "", cell).casefold())
+        if name is None:
+            errors.append(RowError(line, f"unknown column '{cell.strip()}'; known: {', '.join(COLUMNS)}"))
+        elif name in columns:
+            errors.append(RowError(line, f"column '{name}' appears twice"))
+        columns.append(name or "")
+    if "Username" not in columns:
+        errors.append(RowError(line, "the header has no Username column"))
+    return columns, errors
+
+
+def _rows(records: list[tuple[int, list[str]]], columns: list[str], ctx: RowContext) -> ParseResult:
+    """Every data record through :func:`_row`, and each username once."""
+    errors: list[RowError] = []
+    rows: list[AgentRow] = []
     seen: dict[str, int] = {}
-    for line, record in records[1:]:
+    for line, record in records:
         if len(record) > len(columns):
             errors.append(RowError(line, f"{len(record)} fields, but the header has {len(columns)}"))
             continue
@@ -429,7 +453,7 @@ def changed_parts(desired: DesiredUser, actual: ActualUser) -> tuple[str, ...]:
     if (
         desired.identity.get("FirstName", "") != actual.first_name
         or desired.identity.get("LastName", "") != actual.last_name
-        or actual.tags.get(DIGEST_TAG) != desired.digest
+        or actual.digest != desired.digest
     ):
         parts.append("identity")
     if normal_phone(desired.phone) != normal_phone(actual.phone):

@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import arns
+from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 
-ADOPTED_TAG = "gapfill:adopted-version"
 RELEASED = "released"
 VERSION_DESCRIPTION = "gapfill: content found when the flow was adopted (restored on Delete)"
 
@@ -57,12 +57,12 @@ def adopt(connect: Any, instance_id: str, name: str, flow_type: str, token: str)
         )
     arn, flow_id = str(summary["Arn"]), str(summary["Id"])
     tags = connect.list_tags_for_resource(resourceArn=arn).get("tags") or {}
-    if ADOPTED_TAG in tags and tags[ADOPTED_TAG] != RELEASED:
-        if tags.get(arns.CREATE_TOKEN_TAG) == token:
+    if tag_keys.ADOPTED_VERSION in tags and tags[tag_keys.ADOPTED_VERSION] != RELEASED:
+        if tag_keys.carries_token(tags, token):
             return arn
         raise ProviderError(
-            f"Name: the flow '{name}' is already adopted by another resource (tag {ADOPTED_TAG}); "
-            "one flow can be managed by one resource"
+            f"Name: the flow '{name}' is already adopted by another resource "
+            f"(tag {tag_keys.ADOPTED_VERSION}); one flow can be managed by one resource"
         )
     try:
         version = connect.create_contact_flow_version(
@@ -74,7 +74,9 @@ def adopt(connect: Any, instance_id: str, name: str, flow_type: str, token: str)
         raise ProviderError(
             f"Name: cannot record the content of flow '{name}' before adopting it: {exc}"
         ) from None
-    connect.tag_resource(resourceArn=arn, tags={ADOPTED_TAG: str(version), arns.CREATE_TOKEN_TAG: token})
+    connect.tag_resource(
+        resourceArn=arn, tags={tag_keys.ADOPTED_VERSION: str(version), tag_keys.CREATE_TOKEN: token}
+    )
     return arn
 
 
@@ -82,9 +84,9 @@ def adoption(connect: Any, arn: str) -> tuple[bool, int | None]:
     """``(ever adopted, recorded version or None once released)``. Raises the
     ResourceNotFoundException of a flow that is gone."""
     tags = connect.list_tags_for_resource(resourceArn=arn).get("tags") or {}
-    if ADOPTED_TAG not in tags:
+    if tag_keys.ADOPTED_VERSION not in tags:
         return False, None
-    value = str(tags[ADOPTED_TAG])
+    value = str(tags[tag_keys.ADOPTED_VERSION])
     return True, int(value) if value.isdigit() else None
 
 
@@ -106,5 +108,5 @@ def restore(connect: Any, arn: str, version: int, log: Any) -> None:
         )
     else:
         connect.update_contact_flow_content(InstanceId=instance_id, ContactFlowId=flow_id, Content=content)
-    connect.tag_resource(resourceArn=arn, tags={ADOPTED_TAG: RELEASED})
-    connect.untag_resource(resourceArn=arn, tagKeys=[arns.CREATE_TOKEN_TAG])
+    connect.tag_resource(resourceArn=arn, tags={tag_keys.ADOPTED_VERSION: RELEASED})
+    connect.untag_resource(resourceArn=arn, tagKeys=[tag_keys.CREATE_TOKEN])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from providers.connect import resolve
+from providers.connect.arns import parse_arn
 
 
 def names(aliases: Iterable[tuple[str, str, str]], associated: Iterable[str]) -> dict[str, str]:
@@ -47,7 +47,7 @@ def associated(connect: Any, instance_id: str) -> list[str]:
 
 def catalog(connect: Any, lex: Any, instance_arn: str) -> dict[str, str]:
     """Every name a ``${LexBot:...}`` placeholder may use in this instance -> alias ARN."""
-    parsed = resolve.parse_arn(instance_arn)
+    parsed = parse_arn(instance_arn)
     if parsed is None:
         return {}
     prefix = f"arn:aws:lex:{parsed.region}:{parsed.account}:bot-alias"

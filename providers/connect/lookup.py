@@ -24,7 +24,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from providers.connect.resolve import Catalog, ResolveError, instance_id_of, load_catalog, resolve
+from providers.connect.arns import instance_id_of
+from providers.connect.resolve import Catalog, ResolveError, load_catalog, resolve
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
 from providers.core.provider import Outcome, Provider, Result

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from providers.connect import arns
+from providers.core import tag_keys
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
 from providers.core.provider import Pending, Provider, Result
@@ -63,7 +64,7 @@ class ConnectPhoneNumber(Provider):
                 "TargetArn": self.target,
                 "PhoneNumber": number,
                 "ClientToken": self.client_token(f"claim-{state['attempt']}"),
-                "Tags": {**arns.tag_map(props.get("Tags")), arns.CREATE_TOKEN_TAG: self._create_token},
+                "Tags": {**arns.tag_map(props.get("Tags")), tag_keys.CREATE_TOKEN: self._create_token},
             }
             if props.get("Description"):
                 request["PhoneNumberDescription"] = props["Description"]
@@ -129,7 +130,7 @@ class ConnectPhoneNumber(Provider):
             for summary in page.get("ListPhoneNumbersSummaryList", []):
                 described = connect.describe_phone_number(PhoneNumberId=summary["PhoneNumberId"])
                 tags = described["ClaimedPhoneNumberSummary"].get("Tags") or {}
-                if tags.get(arns.CREATE_TOKEN_TAG) == self._create_token:
+                if tag_keys.carries_token(tags, self._create_token):
                     return str(summary["PhoneNumberArn"])
         return None
 

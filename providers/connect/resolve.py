@@ -1,10 +1,11 @@
 """Routing profiles, security profiles and hierarchy groups named by name or by ARN.
 
 Templates and CSV files read better with ``"Basic Routing Profile"`` than with an ARN, but
-Connect's user APIs take ids. The pure part (:func:`parse_arn`, :class:`Catalog`,
-:func:`resolve`) turns either form into an id and explains failures; the thin AWS part
-(:func:`load_catalog`) lists an instance's profiles or groups once per operation, so a
-thousand CSV rows naming the same profile cost one list call, not a thousand.
+Connect's user APIs take ids. The pure part (:class:`Catalog`, :func:`resolve`) turns
+either form into an id and explains failures; the thin AWS part (:func:`load_catalog`, and
+:class:`Resolver`, the one resolver the user types share) lists an instance's profiles or
+groups once per operation, so a thousand CSV rows naming the same profile cost one list
+call, not a thousand. ARNs are read by :mod:`providers.connect.arns`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from providers.connect.arns import parse_arn
 
 #: kind (as it appears in ARNs) -> (list operation, summary list key, readable name)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -34,43 +37,6 @@ _SHOW_AVAILABLE = 10
 
 class ResolveError(ValueError):
     """A reference that names nothing (or more than one thing) in the instance."""
-
-
-@dataclass(frozen=True)
-class ConnectArn:
-    """``arn:aws:connect:REGION:ACCOUNT:instance/IID[/KIND/ID]`` taken apart."""
-
-    region: str
-    account: str
-    instance_id: str
-    kind: str = ""
-    resource_id: str = ""
-
-    @property
-    def instance_arn(self) -> str:
-        partition = "aws"
-        return f"arn:{partition}:connect:{self.region}:{self.account}:instance/{self.instance_id}"
-
-
-def parse_arn(value: str) -> ConnectArn | None:
-    """Parse a Connect ARN; ``None`` when ``value`` is not one."""
-    parts = value.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "connect":
-        return None
-    path = parts[5].split("/")
-    if len(path) < 2 or path[0] != "instance" or not path[1]:
-        return None
-    if len(path) == 2:
-        return ConnectArn(parts[3], parts[4], path[1])
-    if len(path) == 4 and path[2] and path[3]:
-        return ConnectArn(parts[3], parts[4], path[1], path[2], path[3])
-    return None
-
-
-def instance_id_of(value: str) -> str:
-    """An instance id from an instance id or any ARN inside the instance."""
-    parsed = parse_arn(value)
-    return parsed.instance_id if parsed else value
 
 
 @dataclass
@@ -159,3 +125,18 @@ def load_catalog(call: Caller, instance_id: str, kind: str) -> Catalog:
         token = page.get("NextToken")
         if not token:
             return Catalog.from_summaries(kind, instance_id, summaries)
+
+
+class Resolver:
+    """Names, ARNs or ids of one instance's entries -> ids, listing each kind at most once
+    (an ARN resolves without listing). ``resolver(kind, value)`` raises ResolveError."""
+
+    def __init__(self, call: Caller, instance_id: str) -> None:
+        self.call = call
+        self.instance_id = instance_id
+        self.catalogs: dict[str, Catalog] = {}
+
+    def __call__(self, kind: str, value: str) -> str:
+        if not value.startswith("arn:") and kind not in self.catalogs:
+            self.catalogs[kind] = load_catalog(self.call, self.instance_id, kind)
+        return resolve(value, kind, self.instance_id, self.catalogs.get(kind))

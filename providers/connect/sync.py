@@ -4,9 +4,7 @@
 One sync: read the CSV from S3, validate it (any bad row stops everything before a write),
 resolve profile and group names once, list the users this directory manages (one tag
 filtered SearchUsers page per 500 users), diff, then walk the changes in username order.
-Connect allows 2 requests per second per API and account with a burst of 5, so every
-Connect call passes a client-side token bucket per API at that rate with one token of slack
-(and botocore's adaptive retries absorb the rest). When the caller's time runs short the
+Every Connect call is paced (:mod:`providers.connect.pacing`). When the caller's time runs short the
 walk stops and returns a cursor (the last username handled) with the counts so far; the
 next invocation re-reads, re-diffs and continues after the cursor. Re-diffing is what
 makes resuming safe: work already done shows up as unchanged, and a row that failed is
@@ -21,41 +19,21 @@ is deleted with its user.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.connect import directory, passwords, resolve
-from providers.connect.directory import DIGEST_TAG, OWNER_TAG, ActualUser, Change, RowError
+from providers.connect import directory, pacing, passwords, resolve, users
+from providers.connect.directory import ActualUser, Change, RowError
 from providers.connect.guard import DeletionGuard, Plan
-from providers.core.aws import RateLimiter, error_code, error_message
+from providers.core import tag_keys
+from providers.core.aws import error_code, error_message
 
 MAX_FAILURES_KEPT = 20
 MAX_CSV_BYTES = 10 * 1024 * 1024
 SEARCH_PAGE = 500
 #: Seconds kept free for wrapping up (state, response) when the time left is checked.
 DEFAULT_MARGIN = 2.0
-#: Connect's documented burst for its default quota of 2 requests/s per API: 5 requests.
-DOCUMENTED_BURST = 5.0
-#: The client-side bucket holds one token less than Connect's and refills at the allowed rate
-#: itself. Connect sees each request a little after it was sent, which only gives its bucket
-#: more time to refill, so the one-token slack absorbs any variation of network delay up to a
-#: full token interval: paced at the documented rate, no request meets an empty bucket.
-CLIENT_BURST = DOCUMENTED_BURST - 1.0
-
-_limiters: dict[tuple[str, float], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def limiter(operation: str, rate: float) -> RateLimiter:
-    """The process-wide token bucket of one Connect API (Lambda reuses warm processes)."""
-    with _limiters_lock:
-        key = (operation, rate)
-        found = _limiters.get(key)
-        if found is None:
-            found = _limiters[key] = RateLimiter(rate, burst=CLIENT_BURST)
-        return found
 
 
 def from_search(item: dict[str, Any]) -> ActualUser:
@@ -80,22 +58,6 @@ def summarise_errors(errors: list[RowError], limit: int = 25) -> str:
     shown = "; ".join(str(e) for e in errors[:limit])
     more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
     return f"the agent directory has {len(errors)} problem(s): {shown}{more}"
-
-
-DEFAULT_RATE = 2.0
-
-
-def requests_per_second(value: Any) -> float:
-    """The pace to use: ``RequestsPerSecond`` when usable, else the default.
-
-    Create and Update validate it against the schema (0.1 to 1000); Delete and rollback
-    events carry properties nobody validated (rule 5), and a removal must not fail on them.
-    """
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RATE
-    return rate if 0.1 <= rate <= 1000 else DEFAULT_RATE
 
 
 @dataclass
@@ -157,7 +119,7 @@ class Progress:
 class SyncConfig:
     instance_id: str
     owner: str
-    requests_per_second: float = 2.0
+    requests_per_second: float = pacing.DEFAULT_RATE
     default_routing_profile: str | None = None
     default_security_profiles: tuple[str, ...] = ()
     #: KMS key and readers of the password secrets (passwords.SecretProtection).
@@ -207,7 +169,7 @@ class AgentDirectory:
         keep_secret: Callable[[list[str]], None],
     ) -> None:
         self.config = config
-        self.connect = client("connect")
+        self.call = pacing.paced(client("connect"), config.requests_per_second)
         self.secrets = client("secretsmanager")
         self.guard = passwords.SecretGuard(self.secrets, client("sts"), config.protection)
         self.s3 = client("s3")
@@ -216,12 +178,6 @@ class AgentDirectory:
         self._identity_type: str | None = None
 
     # -- AWS plumbing --------------------------------------------------------------------
-    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        """A Connect call paced by the per-API token bucket."""
-        limiter(operation, self.config.requests_per_second).acquire()
-        result = getattr(self.connect, operation)(**kwargs)
-        return dict(result)
-
     @property
     def identity_type(self) -> str:
         if self._identity_type is None:
@@ -238,14 +194,16 @@ class AgentDirectory:
                 "InstanceId": self.config.instance_id,
                 "MaxResults": SEARCH_PAGE,
                 "SearchFilter": {
-                    "TagFilter": {"TagCondition": {"TagKey": OWNER_TAG, "TagValue": self.config.owner}}
+                    "TagFilter": {
+                        "TagCondition": {"TagKey": tag_keys.DIRECTORY, "TagValue": self.config.owner}
+                    }
                 },
             }
             if token:
                 kwargs["NextToken"] = token
             page = self.call("search_users", **kwargs)
             for item in page.get("Users", []):
-                if (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner:
+                if (item.get("Tags") or {}).get(tag_keys.DIRECTORY) == self.config.owner:
                     users.append(from_search(item))
             token = page.get("NextToken")
             if not token:
@@ -273,13 +231,7 @@ class AgentDirectory:
             default_security_profiles=self.config.default_security_profiles,
             identity_type=self.identity_type,
         )
-        catalogs: dict[str, resolve.Catalog] = {}
-
-        def resolver(kind: str, value: str) -> str:
-            if not value.startswith("arn:") and kind not in catalogs:
-                catalogs[kind] = resolve.load_catalog(self.call, self.config.instance_id, kind)
-            return resolve.resolve(value, kind, self.config.instance_id, catalogs.get(kind))
-
+        resolver = resolve.Resolver(self.call, self.config.instance_id)
         desired, errors = directory.resolve_rows(parsed.rows, resolver)
         if parsed.errors or errors:
             # Names are resolved for the rows that parsed, so one round reports everything.
@@ -372,138 +324,82 @@ class AgentDirectory:
         if len(progress.failures) < MAX_FAILURES_KEPT:
             progress.failures.append(f"{where}{change.username}: {message}")
 
-    # -- one user ------------------------------------------------------------------------
+    # -- one user (the writes are providers.connect.users, shared with ConnectUser) -------
+    def _ours(self, tags: Mapping[str, str]) -> bool:
+        return tags.get(tag_keys.DIRECTORY) == self.config.owner
+
     def _create(self, want: directory.DesiredUser) -> tuple[str, str] | None:
-        """Create a user (and its password secret); None when it turned out to exist already."""
-        params: dict[str, Any] = {
-            "InstanceId": self.config.instance_id,
-            "Username": want.username,
-            "IdentityInfo": dict(want.identity),
-            "PhoneConfig": dict(want.phone),
-            "SecurityProfileIds": sorted(want.security_profile_ids),
-            "RoutingProfileId": want.routing_profile_id,
-            "Tags": {OWNER_TAG: self.config.owner, DIGEST_TAG: want.digest},
-        }
-        if want.hierarchy_group_id:
-            params["HierarchyGroupId"] = want.hierarchy_group_id
-        if want.directory_user_id:
-            params["DirectoryUserId"] = want.directory_user_id
+        """Create a user (and its password secret); None when it turned out to exist already
+        (a resumed sync whose earlier create the search index did not show yet): then it is
+        brought up to date instead."""
+        tags = {tag_keys.DIRECTORY: self.config.owner, tag_keys.IDENTITY_DIGEST: want.digest}
+        password: str | None = None
         made_secret = False
         if self.identity_type == "CONNECT_MANAGED":
             password, made_secret = self._store_password(want.username)
-            params["Password"] = password
         try:
-            created = self.call("create_user", **params)
-        except Exception as exc:
-            if error_code(exc) == "DuplicateResourceException":
-                return self._adopt(want)
-            if made_secret:
-                self._drop_secret(want.username)
-            raise
-        return str(created["UserId"]), str(created["UserArn"])
-
-    def _adopt(self, want: directory.DesiredUser) -> tuple[str, str] | None:
-        """A create met an existing username: fine only if the user is already ours (a
-        resumed sync whose earlier create the search index did not show yet)."""
-        found = self.call(
-            "search_users",
-            InstanceId=self.config.instance_id,
-            MaxResults=10,
-            SearchCriteria={
-                "StringCondition": {
-                    "FieldName": "Username",
-                    "Value": want.username,
-                    "ComparisonType": "EXACT",
-                }
-            },
-        )
-        for item in found.get("Users", []):
-            ours = (item.get("Tags") or {}).get(OWNER_TAG) == self.config.owner
-            if ours and str(item.get("Username", "")).casefold() == want.key:
-                actual = from_search(item)
-                parts = directory.changed_parts(want, actual)
-                if parts:
-                    self._update(want, actual, parts)
-                return None
-        raise _RowFailure(
-            f"a user named '{want.username}' already exists in the instance and is not managed by this "
-            "directory; it was left untouched"
-        )
+            created = users.create(
+                self.call,
+                self.config.instance_id,
+                want,
+                tags,
+                self._ours,
+                password=password,
+                abandon=(lambda: self._drop_secret(want.username)) if made_secret else None,
+            )
+        except users.NotOursError:
+            raise _RowFailure(
+                f"a user named '{want.username}' already exists in the instance and is not managed by "
+                "this directory; it was left untouched"
+            ) from None
+        if created.adopted is None:
+            return created.id, created.arn
+        actual = from_search(created.adopted)
+        parts = directory.changed_parts(want, actual)
+        if parts:
+            self._update(want, actual, parts)
+        return None
 
     def _update(self, want: directory.DesiredUser, have: ActualUser, parts: tuple[str, ...]) -> None:
-        base = {"InstanceId": self.config.instance_id, "UserId": have.id}
-        for part in parts:
-            if part == "identity":
-                self.call("update_user_identity_info", IdentityInfo=dict(want.identity), **base)
-                if have.tags.get(DIGEST_TAG) != want.digest:
-                    self.call("tag_resource", resourceArn=have.arn, tags={DIGEST_TAG: want.digest})
-            elif part == "phone":
-                self.call("update_user_phone_config", PhoneConfig=dict(want.phone), **base)
-            elif part == "routing":
-                self.call("update_user_routing_profile", RoutingProfileId=want.routing_profile_id, **base)
-            elif part == "security":
-                self.call(
-                    "update_user_security_profiles",
-                    SecurityProfileIds=sorted(want.security_profile_ids),
-                    **base,
-                )
-            elif part == "hierarchy":
-                extra = {"HierarchyGroupId": want.hierarchy_group_id} if want.hierarchy_group_id else {}
-                self.call("update_user_hierarchy", **base, **extra)
+        def retag_digest() -> None:
+            if have.tags.get(tag_keys.IDENTITY_DIGEST) != want.digest:
+                self.call("tag_resource", resourceArn=have.arn, tags={tag_keys.IDENTITY_DIGEST: want.digest})
+
+        users.update(self.call, self.config.instance_id, have.id, want, parts, {"identity": retag_digest})
 
     def _delete(self, have: ActualUser) -> None:
         self._drop_secret(have.username)
-        try:
-            self.call("delete_user", InstanceId=self.config.instance_id, UserId=have.id)
-        except Exception as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        users.delete(self.call, self.config.instance_id, have.id)
 
     # -- password secrets ----------------------------------------------------------------
-    def _secret_tags(self, username: str) -> list[dict[str, str]]:
-        return [
-            {"Key": OWNER_TAG, "Value": self.config.owner},
-            {"Key": "gapfill:connect-user", "Value": f"{self.config.instance_id}/{username}"},
-        ]
-
     def _store_password(self, username: str) -> tuple[str, bool]:
         """A new password stored in the user's secret; True when the secret is new."""
         password = passwords.generate_password()
         self.keep_secret([password])
         name = passwords.secret_name(self.config.instance_id, username)
         value = passwords.secret_string(self.config.instance_id, username, password)
-        try:
-            self.secrets.create_secret(
-                Name=name,
-                SecretString=value,
-                Description=f"Amazon Connect password of {username} (gapfill agent directory)",
-                Tags=self._secret_tags(username),
-                **self.config.protection.create_options(),
-            )
-            self.guard.protect(name)
-            return password, True
-        except Exception as exc:
-            if error_code(exc) != "ResourceExistsException":
-                raise
-        tags = {t["Key"]: t["Value"] for t in self.secrets.describe_secret(SecretId=name).get("Tags", [])}
-        if tags.get(OWNER_TAG) != self.config.owner:
-            raise _RowFailure(f"secret '{name}' exists and is not managed by this directory") from None
-        self.secrets.put_secret_value(SecretId=name, SecretString=value)
+        opened = users.open_secret(
+            self.secrets,
+            name,
+            value,
+            f"Amazon Connect password of {username} (gapfill agent directory)",
+            {
+                tag_keys.DIRECTORY: self.config.owner,
+                tag_keys.CONNECT_USER: f"{self.config.instance_id}/{username}",
+            },
+            self.config.protection,
+        )
+        if not opened.made:
+            if not self._ours(opened.tags):
+                raise _RowFailure(f"secret '{name}' exists and is not managed by this directory")
+            self.secrets.put_secret_value(SecretId=name, SecretString=value)
         self.guard.protect(name)
-        return password, False
+        return password, opened.made
 
     def _drop_secret(self, username: str) -> None:
         """Delete the user's password secret if this directory made it."""
         name = passwords.secret_name(self.config.instance_id, username)
-        try:
-            described = self.secrets.describe_secret(SecretId=name)
-        except Exception as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return
-            raise
-        tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-        if tags.get(OWNER_TAG) == self.config.owner:
-            self.secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        users.delete_secret_if(self.secrets, name, self._ours)
 
     # -- removal and the mapping ---------------------------------------------------------
     def remove_all(self, state: dict[str, Any] | None = None) -> Progress:

@@ -1,8 +1,10 @@
 """``Custom::ConnectUser``: one Amazon Connect agent (AWS::Connect::User's shape, plus
 profiles and groups by name and a generated password kept in Secrets Manager).
 
+The user's writes are :mod:`providers.connect.users` (shared with the agent directory).
 Connect's CreateUser takes no client token, so a repeated request is recognised by a tag:
-the user carries ``gapfill:client-token`` (derived from stack, logical id and RequestId).
+the user carries ``gapfill:create-token`` (derived from stack, logical id and RequestId;
+users made by older versions carry ``gapfill:client-token``, still recognised).
 A DuplicateResourceException on a user that carries our token is the first attempt's user,
 adopted; one without it belongs to someone else and is never touched. The password secret
 carries the same token, so the repeat uses the password the first attempt set.
@@ -10,32 +12,20 @@ carries the same token, so the repeat uses the password the first attempt set.
 
 from __future__ import annotations
 
-import json
-import os
+from collections.abc import Mapping
 from typing import Any
 
-from providers.connect import passwords, resolve, user_rules
-from providers.connect.directory import normal_phone
-from providers.connect.sync import limiter
+from providers.connect import arns, directory, pacing, passwords, resolve, user_rules, users
+from providers.connect.directory import ActualUser, DesiredUser, normal_phone
+from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Provider, Result
 
-TOKEN_TAG = "gapfill:client-token"  # noqa: S105 - a tag key
-SECRET_TAG = "gapfill:password-secret"  # noqa: S105 - a tag key
-USER_TAG = "gapfill:connect-user"
-USER_ARN_TAG = "gapfill:connect-user-arn"
 _REFERENCES = (
     ("routing-profile", "RoutingProfileArn", "RoutingProfile"),
     ("agent-group", "HierarchyGroupArn", "HierarchyGroup"),
 )
-
-
-def _rate() -> float:
-    try:
-        return max(0.1, float(os.environ.get("GAPFILL_CONNECT_RPS", "2")))
-    except ValueError:
-        return 2.0
 
 
 def _identity(value: Any) -> dict[str, str]:
@@ -67,23 +57,20 @@ class ConnectUser(Provider):
 
     # -- plumbing ------------------------------------------------------------------------
     def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        limiter(operation, _rate()).acquire()
-        return dict(getattr(self.client("connect"), operation)(**kwargs))
+        return pacing.paced(self.client("connect"), pacing.DEFAULT_RATE)(operation, **kwargs)
 
     @property
     def instance_id(self) -> str:
-        return resolve.instance_id_of(str(self.properties["InstanceArn"]))
+        return arns.instance_id_of(str(self.properties["InstanceArn"]))
 
     def _references(self, instance_id: str) -> tuple[str, list[str], str | None]:
         """Routing profile, security profiles and hierarchy group ids, from names or ARNs."""
         props = self.properties
-        catalogs: dict[str, resolve.Catalog] = {}
+        resolver = resolve.Resolver(self.call, instance_id)
 
         def one(kind: str, value: str, prop: str) -> str:
-            if not value.startswith("arn:") and kind not in catalogs:
-                catalogs[kind] = resolve.load_catalog(self.call, instance_id, kind)
             try:
-                return resolve.resolve(value, kind, instance_id, catalogs.get(kind))
+                return resolver(kind, value)
             except resolve.ResolveError as exc:
                 raise ProviderError(f"{prop}: {exc}") from None
 
@@ -101,19 +88,24 @@ class ConnectUser(Provider):
             raise ProviderError("SecurityProfiles: give SecurityProfileArns or SecurityProfiles")
         return routing, list(dict.fromkeys(security)), ids["agent-group"]
 
-    def _find(self, instance_id: str, username: str) -> dict[str, Any] | None:
-        found = self.call(
-            "search_users",
-            InstanceId=instance_id,
-            MaxResults=10,
-            SearchCriteria={
-                "StringCondition": {"FieldName": "Username", "Value": username, "ComparisonType": "EXACT"}
-            },
+    def _desired(self, instance_id: str) -> DesiredUser:
+        """The user the template describes, with its references resolved to ids."""
+        props = self.properties
+        routing, security, group = self._references(instance_id)
+        return DesiredUser(
+            line=0,
+            username=str(props["Username"]),
+            identity=_identity(props.get("IdentityInfo")),
+            phone=normal_phone(props.get("PhoneConfig") or {}),
+            routing_profile_id=routing,
+            security_profile_ids=frozenset(security),
+            hierarchy_group_id=group,
+            directory_user_id=props.get("DirectoryUserId") or None,
         )
-        for item in found.get("Users", []):
-            if str(item.get("Username", "")).casefold() == username.casefold():
-                return dict(item)
-        return None
+
+    def _identity_type(self, instance_id: str) -> str:
+        described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
+        return str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
 
     def _data(self, arn: str, secret_arn: str) -> dict[str, Any]:
         return {"UserArn": arn, "UserId": arn.rsplit("/", 1)[-1], "PasswordSecretArn": secret_arn}
@@ -123,67 +115,47 @@ class ConnectUser(Provider):
         props = self.properties
         instance_id = self.instance_id
         username = str(props["Username"])
-        described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
-        identity_type = str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
+        identity_type = self._identity_type(instance_id)
         _check_documented_rules(username, _identity(props.get("IdentityInfo")), identity_type)
-        routing, security, group = self._references(instance_id)
+        want = self._desired(instance_id)
         token = self.client_token("user")
-        tags = {**_user_tags(props), TOKEN_TAG: token}
+        tags = {**_user_tags(props), tag_keys.CREATE_TOKEN: token}
         password = props.get("Password")
         secret: _Secret | None = None
         if password is None and identity_type == "CONNECT_MANAGED":
             secret = _Secret(self, instance_id, username, token)
             password = secret.prepare()
-            tags[SECRET_TAG] = secret.arn
+            tags[tag_keys.PASSWORD_SECRET] = secret.arn
         if password is not None:
             self.keep_secret(str(password))
-        params: dict[str, Any] = {
-            "InstanceId": instance_id,
-            "Username": username,
-            "IdentityInfo": _identity(props.get("IdentityInfo")),
-            "PhoneConfig": normal_phone(props.get("PhoneConfig") or {}),
-            "SecurityProfileIds": security,
-            "RoutingProfileId": routing,
-            "Tags": tags,
-        }
-        if password is not None:
-            params["Password"] = password
-        if group:
-            params["HierarchyGroupId"] = group
-        if props.get("DirectoryUserId"):
-            params["DirectoryUserId"] = props["DirectoryUserId"]
         try:
-            arn = str(self.call("create_user", **params)["UserArn"])
-        except Exception as exc:
-            if error_code(exc) != "DuplicateResourceException":
-                if secret is not None:
-                    secret.abandon()
-                raise
-            existing = self._find(instance_id, username)
-            if existing is None or (existing.get("Tags") or {}).get(TOKEN_TAG) != token:
-                if secret is not None:
-                    secret.abandon()
-                raise ProviderError(
-                    f"Username: a user named '{username}' already exists in instance {instance_id} "
-                    "and was not created by this resource; it was left untouched"
-                ) from None
-            arn = str(existing["Arn"])
+            created = users.create(
+                self.call,
+                instance_id,
+                want,
+                tags,
+                lambda found: tag_keys.carries_token(found, token),
+                password=None if password is None else str(password),
+                abandon=secret.abandon if secret is not None else None,
+            )
+        except users.NotOursError:
+            raise ProviderError(
+                f"Username: a user named '{username}' already exists in instance {instance_id} "
+                "and was not created by this resource; it was left untouched"
+            ) from None
+        if created.adopted is not None:
             self.log.info(
                 "adopted the user made by an earlier attempt of this request", extra={"phase": "create"}
             )
         if secret is not None:
-            with made(arn):  # the user exists: a failure here must still get it deleted
-                secret.bind(arn)
-        return Result(arn, self._data(arn, secret.arn if secret else ""))
+            with made(created.arn):  # the user exists: a failure here must still get it deleted
+                secret.bind(created.arn)
+        return Result(created.arn, self._data(created.arn, secret.arn if secret else ""))
 
     # -- update --------------------------------------------------------------------------
-    def update(self) -> Result:
+    def _check_update(self) -> None:
+        """What an update cannot change, refused (or warned about) before any call."""
         props, old = self.properties, self.old_properties
-        arn = str(self.physical_id)
-        parsed = resolve.parse_arn(arn)
-        if parsed is None or parsed.kind != "agent":
-            raise ProviderError(f"the physical id '{arn}' is not a Connect user ARN")
-        instance_id, user_id = parsed.instance_id, parsed.resource_id
         if (props.get("DirectoryUserId") or None) != (old.get("DirectoryUserId") or None):
             raise ProviderError(
                 "DirectoryUserId: is set when the user is created; change Username to replace the user"
@@ -193,48 +165,50 @@ class ConnectUser(Provider):
                 "Password changed in the template: it is set only when the user is created; not applied",
                 extra={"phase": "update"},
             )
+
+    def update(self) -> Result:
+        arn = str(self.physical_id)
+        parsed = arns.parse_arn(arn)
+        if parsed is None or parsed.kind != "agent":
+            raise ProviderError(f"the physical id '{arn}' is not a Connect user ARN")
+        instance_id, user_id = parsed.instance_id, parsed.resource_id
+        self._check_update()
         try:
             user = self.call("describe_user", InstanceId=instance_id, UserId=user_id)["User"]
         except Exception as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 raise ProviderError(f"user {arn} no longer exists in the instance") from None
             raise
-        routing, security, group = self._references(instance_id)
-        base = {"InstanceId": instance_id, "UserId": user_id}
-        identity = _identity(props.get("IdentityInfo"))
-        if identity != _identity(user.get("IdentityInfo")):
+        want = self._desired(instance_id)
+        parts = directory.changed_parts(want, ActualUser.from_describe(user))
+        if "identity" in parts:
             # The rules depend on the identity type; checked before the first write of the update.
-            described = self.call("describe_instance", InstanceId=instance_id)["Instance"]
-            identity_type = str(described.get("IdentityManagementType", "CONNECT_MANAGED"))
-            _check_documented_rules(str(user.get("Username") or props["Username"]), identity, identity_type)
-            self.call("update_user_identity_info", IdentityInfo=identity, **base)
-        phone = normal_phone(props.get("PhoneConfig") or {})
-        if phone != normal_phone(user.get("PhoneConfig") or {}):
-            self.call("update_user_phone_config", PhoneConfig=phone, **base)
-        if routing != user.get("RoutingProfileId"):
-            self.call("update_user_routing_profile", RoutingProfileId=routing, **base)
-        if set(security) != set(user.get("SecurityProfileIds") or []):
-            self.call("update_user_security_profiles", SecurityProfileIds=security, **base)
-        if (group or None) != (user.get("HierarchyGroupId") or None):
-            self.call("update_user_hierarchy", **base, **({"HierarchyGroupId": group} if group else {}))
-        actual_tags = {k: v for k, v in (user.get("Tags") or {}).items() if not k.startswith("gapfill:")}
-        wanted = _user_tags(props)
-        removed = sorted(set(actual_tags) - set(wanted))
-        if removed:
-            self.call("untag_resource", resourceArn=arn, tagKeys=removed)
-        changed = {k: v for k, v in wanted.items() if actual_tags.get(k) != v}
-        if changed:
-            self.call("tag_resource", resourceArn=arn, tags=changed)
-        return Result(arn, self._data(arn, str((user.get("Tags") or {}).get(SECRET_TAG, ""))))
+            username = str(user.get("Username") or want.username)
+            _check_documented_rules(username, dict(want.identity), self._identity_type(instance_id))
+        users.update(self.call, instance_id, user_id, want, parts)
+        self._update_tags(arn, user.get("Tags") or {})
+        return Result(arn, self._data(arn, str((user.get("Tags") or {}).get(tag_keys.PASSWORD_SECRET, ""))))
+
+    def _update_tags(self, arn: str, actual: dict[str, str]) -> None:
+        """The template's tags: only keys it declares (or declared) change, gapfill's never."""
+        to_set, to_remove = arns.tag_changes(tag_keys.user_tags(actual), _user_tags(self.properties))
+        if to_remove:
+            self.call("untag_resource", resourceArn=arn, tagKeys=to_remove)
+        if to_set:
+            self.call("tag_resource", resourceArn=arn, tags=to_set)
 
     # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:
         arn = str(self.physical_id)
-        parsed = resolve.parse_arn(arn)
+        parsed = arns.parse_arn(arn)
         if parsed is None or parsed.kind != "agent":
             self.log.info("physical id is not a user ARN: nothing to delete", extra={"phase": "delete"})
             return
         sm = self.client("secretsmanager")
+
+        def bound_to_this_user(tags: Mapping[str, str]) -> bool:
+            return tags.get(tag_keys.CONNECT_USER_ARN) == arn
+
         try:
             user = self.call("describe_user", InstanceId=parsed.instance_id, UserId=parsed.resource_id)[
                 "User"
@@ -244,31 +218,14 @@ class ConnectUser(Provider):
                 raise
             user = None
         if user is not None:
-            secret_arn = (user.get("Tags") or {}).get(SECRET_TAG)
+            secret_arn = (user.get("Tags") or {}).get(tag_keys.PASSWORD_SECRET)
             if secret_arn:
-                _delete_secret(sm, str(secret_arn), arn)
-            try:
-                self.call("delete_user", InstanceId=parsed.instance_id, UserId=parsed.resource_id)
-            except Exception as exc:
-                if error_code(exc) != "ResourceNotFoundException":
-                    raise
+                users.delete_secret_if(sm, str(secret_arn), bound_to_this_user)
+            users.delete(self.call, parsed.instance_id, parsed.resource_id)
         elif self.properties.get("Username"):
             # The user is gone already; its secret may not be (an earlier delete was cut short).
             name = passwords.secret_name(parsed.instance_id, str(self.properties["Username"]))
-            _delete_secret(sm, name, arn)
-
-
-def _delete_secret(sm: Any, secret_id: str, user_arn: str) -> None:
-    """Delete a password secret only if it is tagged as this user's (or not yet bound)."""
-    try:
-        described = sm.describe_secret(SecretId=secret_id)
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return
-        raise
-    tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-    if tags.get(USER_ARN_TAG) == user_arn:
-        sm.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
+            users.delete_secret_if(sm, name, bound_to_this_user)
 
 
 class _Secret:
@@ -295,38 +252,31 @@ class _Secret:
     def _protect(self) -> None:
         passwords.SecretGuard(self.sm, self.provider.client("sts"), self.protection).protect(self.arn)
 
-    def _tags(self) -> list[dict[str, str]]:
-        return [
-            {"Key": TOKEN_TAG, "Value": self.token},
-            {"Key": USER_TAG, "Value": f"{self.instance_id}/{self.username}"},
-        ]
+    def _tags(self) -> dict[str, str]:
+        return {
+            tag_keys.CREATE_TOKEN: self.token,
+            tag_keys.CONNECT_USER: f"{self.instance_id}/{self.username}",
+        }
 
     def prepare(self) -> str:
         self.password = passwords.generate_password()
         self.provider.keep_secret(self.password)
-        value = passwords.secret_string(self.instance_id, self.username, self.password)
-        try:
-            made = self.sm.create_secret(
-                Name=self.name,
-                SecretString=value,
-                Description=f"Amazon Connect password of {self.username} (gapfill Custom::ConnectUser)",
-                Tags=self._tags(),
-                **self.protection.create_options(),
-            )
-            self.arn, self.made = str(made["ARN"]), True
+        opened = users.open_secret(
+            self.sm,
+            self.name,
+            passwords.secret_string(self.instance_id, self.username, self.password),
+            f"Amazon Connect password of {self.username} (gapfill Custom::ConnectUser)",
+            self._tags(),
+            self.protection,
+        )
+        self.arn, self.made = opened.arn, opened.made
+        if opened.made:
             return self.password
-        except Exception as exc:
-            if error_code(exc) != "ResourceExistsException":
-                raise
-        described = self.sm.describe_secret(SecretId=self.name)
-        self.arn = str(described["ARN"])
-        tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-        if tags.get(TOKEN_TAG) == self.token:
-            stored = json.loads(self.sm.get_secret_value(SecretId=self.name)["SecretString"])
-            self.password = str(stored["Password"])
+        if tag_keys.carries_token(opened.tags, self.token):
+            self.password = users.stored_password(self.sm, self.name)
             self.provider.keep_secret(self.password)
             return self.password
-        if tags.get(USER_TAG) != f"{self.instance_id}/{self.username}":
+        if opened.tags.get(tag_keys.CONNECT_USER) != f"{self.instance_id}/{self.username}":
             raise ProviderError(
                 f"Username: a secret named '{self.name}' exists and was not made by gapfill for this user"
             )
@@ -339,8 +289,10 @@ class _Secret:
         if self.overwrite:
             value = passwords.secret_string(self.instance_id, self.username, self.password)
             self.sm.put_secret_value(SecretId=self.arn, SecretString=value)
-            self.sm.tag_resource(SecretId=self.arn, Tags=self._tags())
-        self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": USER_ARN_TAG, "Value": user_arn}])
+            self.sm.tag_resource(
+                SecretId=self.arn, Tags=[{"Key": k, "Value": v} for k, v in self._tags().items()]
+            )
+        self.sm.tag_resource(SecretId=self.arn, Tags=[{"Key": tag_keys.CONNECT_USER_ARN, "Value": user_arn}])
         self._protect()
 
     def abandon(self) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import directory, passwords, resolve
+from providers.connect import arns, directory, passwords
 from providers.connect.guard import DeletionGuard, parse_limit
+from providers.connect.pacing import requests_per_second
 from providers.connect.sync import (
     AgentDirectory,
     DeletionRefusedError,
@@ -21,7 +22,6 @@ from providers.connect.sync import (
     MappingNotOursError,
     Progress,
     SyncConfig,
-    requests_per_second,
 )
 from providers.core.errors import ProviderError, made
 from providers.core.provider import Pending, Provider, Result
@@ -36,9 +36,9 @@ def physical_id(instance_arn: str, owner: str) -> str:
 def parse_physical_id(value: str) -> tuple[str, str] | None:
     """(instance id, owner) from a physical id, or None if it is not one of ours."""
     instance, sep, owner = value.partition(SEPARATOR)
-    if not sep or not owner or resolve.parse_arn(instance) is None:
+    if not sep or not owner or arns.parse_arn(instance) is None:
         return None
-    return resolve.instance_id_of(instance), owner
+    return arns.instance_id_of(instance), owner
 
 
 def _mapping_reason(exc: MappingNotOursError) -> str:
@@ -57,8 +57,8 @@ class ConnectUserDirectory(Provider):
             if parsed is not None:
                 return self.physical_id, parsed[0], parsed[1]
         arn = str(self.properties["InstanceArn"])
-        instance_id = resolve.instance_id_of(arn)
-        if resolve.parse_arn(arn) is None:
+        instance_id = arns.instance_id_of(arn)
+        if arns.parse_arn(arn) is None:
             region = self.request.region or "us-east-1"
             account = self.request.stack_id.split(":")[4] if self.request.stack_id.count(":") >= 5 else ""
             arn = f"arn:aws:connect:{region}:{account}:instance/{instance_id}"

@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
@@ -293,7 +294,7 @@ class PostgresSql(Provider):
             self.client("rds").create_db_snapshot(
                 DBSnapshotIdentifier=name,
                 DBInstanceIdentifier=self._instance(),
-                Tags=[{"Key": "gapfill:before-migration", "Value": first_migration[:256]}],
+                Tags=[{"Key": tag_keys.BEFORE_MIGRATION, "Value": first_migration[:256]}],
             )
         except Exception as exc:
             if error_code(exc) != "DBSnapshotAlreadyExists":  # a repeated request: the same snapshot

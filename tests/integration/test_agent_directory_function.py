@@ -15,7 +15,7 @@ import pytest
 from functions.agent_directory import handler
 from gapfill.emulator.iam import load_role, signing_as
 from gapfill.emulator.iam.roles import REPO
-from providers.connect.directory import OWNER_TAG
+from providers.core.tag_keys import DIRECTORY as OWNER_TAG
 
 OWNER = "contact-centre.Agents.0123456789ab"
 KEY = "agent directory/team a+b.csv"

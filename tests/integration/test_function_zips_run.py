@@ -23,7 +23,7 @@ import pytest
 
 from gapfill.bundling import zipbuild
 from gapfill.emulator import Emulator
-from providers.connect.directory import OWNER_TAG
+from providers.core.tag_keys import DIRECTORY as OWNER_TAG
 from tests.integration.test_agent_directory_function import put_csv
 from tests.integration.test_agent_directory_function import s3_event as directory_event
 from tests.integration.test_chat_usage_function import s3_event as transcript_record

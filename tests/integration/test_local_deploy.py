@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, _parameters_file, main, seed
+from gapfill.deploy.params import load as load_parameters
+from gapfill.local.deploy import SEED_DIR, LocalDeployment, main, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "templates" / "main.yaml"
@@ -17,7 +18,7 @@ MAIN = ROOT / "templates" / "main.yaml"
 
 @pytest.fixture
 def deployment(emulator: Any) -> Any:
-    params = _parameters_file(SEED_DIR / "local-parameters.json")
+    params = load_parameters(SEED_DIR / "local-parameters.json")
     made = LocalDeployment(MAIN, params, progress=lambda _line: None, stack_name="it-local")
     seed(made.root_parameters, progress=lambda _line: None)
     yield made
@@ -171,7 +172,7 @@ def test_a_flat_template_is_played_and_rehearsed_with_what_it_offers(
 
 
 def test_a_flat_template_deploys_its_custom_resources(emulator: Any, aws: Any) -> None:
-    params = _parameters_file(SEED_DIR / "qr-upload-local-parameters.json")
+    params = load_parameters(SEED_DIR / "qr-upload-local-parameters.json")
     deployment = LocalDeployment(QR, params, progress=lambda _line: None, stack_name="it-qr")
     try:
         deployment.deploy()
@@ -215,7 +216,7 @@ def test_bad_yaml_is_one_line(tmp_path: Path, capsys: Any) -> None:
 def _seed_parameters(name: str) -> dict[str, Any]:
     """The local parameters with the seed on, and an instance and directory bucket of their own
     (the session's emulator keeps what other tests made, such as a pre-uploaded agents.csv)."""
-    params = _parameters_file(SEED_DIR / "local-parameters.json")
+    params = load_parameters(SEED_DIR / "local-parameters.json")
     params.update(
         AgentDirectorySeedKey="seeds/agents.csv", InstanceAlias=name, AgentDirectoryBucket=f"{name}-directory"
     )

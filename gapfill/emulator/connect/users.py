@@ -20,8 +20,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any
 
 from gapfill.emulator import documented
 from gapfill.emulator.connect import instances as http
@@ -31,6 +30,11 @@ from gapfill.emulator.connect.errors import (
     InvalidRequestException,
     ResourceNotFoundException,
 )
+
+if TYPE_CHECKING:
+    _Base = Any
+else:
+    _Base = object
 
 DEFAULT_SECURITY_PROFILES = ("Admin", "Agent", "CallCenterManager", "QualityAnalyst")
 DEFAULT_ROUTING_PROFILE = "Basic Routing Profile"
@@ -123,41 +127,16 @@ class _Agents:
     hierarchy_groups: dict[str, _Named] = field(default_factory=dict)
 
 
-def _page(
-    items: list[Any], token: str | None, limit: int | None, default: int, cap: int
-) -> tuple[list[Any], str | None]:
-    """Offset pagination with opaque-looking tokens, bounded like AWS's MaxResults."""
-    size = default if limit is None else int(limit)
-    if not 1 <= size <= cap:
-        raise InvalidParameterException(f"MaxResults must be between 1 and {cap}")
-    start = 0
-    if token:
-        try:
-            start = int(token.removeprefix("gf-"), 16)
-        except ValueError:
-            raise InvalidParameterException("NextToken is not valid") from None
-    chunk = items[start : start + size]
-    end = start + size
-    return chunk, (f"gf-{end:x}" if end < len(items) else None)
+class Backend(_Base):
+    """Grafted onto moto's ConnectBackend; paging, ids and requests use the helpers of
+    :mod:`gapfill.emulator.connect.instances`, as every part does."""
 
-
-def _instance_id(value: str) -> str:
-    """Connect accepts an instance id or its ARN wherever InstanceId is asked for."""
-    value = unquote(value or "")
-    if value.startswith("arn:"):
-        return value.split(":instance/", 1)[-1].split("/", 1)[0]
-    return value
-
-
-class Backend:
-    """Grafted onto moto's ConnectBackend."""
-
-    def init_state(self: Any) -> None:
+    def init_state(self) -> None:
         self.agent_store: dict[str, _Agents] = {}
 
     # -- state ---------------------------------------------------------------------------
-    def _agents(self: Any, instance_id: str) -> _Agents:
-        iid = _instance_id(instance_id)
+    def _agents(self, instance_id: str) -> _Agents:
+        iid = self.instance_id_of(instance_id or "")
         if not iid:
             raise InvalidParameterException("InstanceId is a required parameter")
         instance = self.ready_instance(iid)
@@ -178,7 +157,7 @@ class Backend:
             return agents
 
     def _agents_new(
-        self: Any,
+        self,
         instance_arn: str,
         store: dict[str, _Named],
         kind: str,
@@ -198,9 +177,9 @@ class Backend:
             self.tag_resource(item.arn, tags)
         return item
 
-    def _agents_user(self: Any, instance_id: str, user_id: str) -> tuple[_Agents, _User]:
+    def _agents_user(self, instance_id: str, user_id: str) -> tuple[_Agents, _User]:
         agents = self._agents(instance_id)
-        user = agents.users.get(unquote(user_id or ""))
+        user = agents.users.get(user_id or "")
         if user is None:
             raise ResourceNotFoundException(f"User not found for id {user_id}")
         return agents, user
@@ -249,16 +228,16 @@ class Backend:
             if item not in store:
                 raise ResourceNotFoundException(f"{what} not found for id {item}")
 
-    def _agents_check_security(self: Any, agents: _Agents, ids: Any) -> list[str]:
+    def _agents_check_security(self, agents: _Agents, ids: Any) -> list[str]:
         if not isinstance(ids, list) or not 1 <= len(ids) <= 10:
             raise InvalidParameterException("SecurityProfileIds must have between 1 and 10 items")
         self._agents_check_ids(agents.security_profiles, ids, "Security profile")
         return list(dict.fromkeys(ids))
 
     # -- users ---------------------------------------------------------------------------
-    def create_user(self: Any, instance_id: str, params: dict[str, Any]) -> dict[str, str]:
+    def create_user(self, instance_id: str, params: dict[str, Any]) -> dict[str, str]:
         agents = self._agents(instance_id)
-        instance = self._get_instance_or_raise(_instance_id(instance_id))
+        instance = self.known_instance(instance_id)
         username = params.get("Username")
         if not isinstance(username, str) or not 1 <= len(username) <= 100:
             raise InvalidParameterException("Username must be between 1 and 100 characters")
@@ -310,7 +289,7 @@ class Backend:
                 self.tag_resource(user.arn, tags)
         return {"UserId": user.id, "UserArn": user.arn}
 
-    def _agents_user_dict(self: Any, user: _User, *, lite: bool = False) -> dict[str, Any]:
+    def _agents_user_dict(self, user: _User, *, lite: bool = False) -> dict[str, Any]:
         identity = (
             {k: v for k, v in user.identity.items() if k in ("FirstName", "LastName")}
             if lite
@@ -335,17 +314,17 @@ class Backend:
             out["LastModifiedRegion"] = self.region_name
         return out
 
-    def describe_user(self: Any, instance_id: str, user_id: str) -> dict[str, Any]:
+    def describe_user(self, instance_id: str, user_id: str) -> dict[str, Any]:
         _, user = self._agents_user(instance_id, user_id)
         return dict(self._agents_user_dict(user))
 
     def list_users(
-        self: Any, instance_id: str, max_results: int | None, next_token: str | None
+        self, instance_id: str, max_results: int | None, next_token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         agents = self._agents(instance_id)
         with self.state_lock:
             users = sorted(agents.users.values(), key=lambda u: u.username.casefold())
-        chunk, token = _page(users, next_token, max_results, 100, _MAX_LIST_RESULTS)
+        chunk, token = http.page(users, next_token, max_results, 100, _MAX_LIST_RESULTS)
         summaries = [
             {
                 "Id": u.id,
@@ -358,7 +337,7 @@ class Backend:
         ]
         return summaries, token
 
-    def search_users(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+    def search_users(self, params: dict[str, Any]) -> dict[str, Any]:
         agents = self._agents(str(params.get("InstanceId") or ""))
         tag_filter = (params.get("SearchFilter") or {}).get("TagFilter")
         criteria = params.get("SearchCriteria")
@@ -372,7 +351,7 @@ class Backend:
                 if criteria and not _criteria_match(criteria, user, agents):
                     continue
                 matched.append(self._agents_user_dict(user, lite=True))
-        chunk, token = _page(
+        chunk, token = http.page(
             matched, params.get("NextToken"), params.get("MaxResults"), 100, _MAX_SEARCH_RESULTS
         )
         out: dict[str, Any] = {"Users": chunk, "ApproximateTotalCount": len(matched)}
@@ -380,9 +359,7 @@ class Backend:
             out["NextToken"] = token
         return out
 
-    def agents_update_user(
-        self: Any, instance_id: str, user_id: str, what: str, params: dict[str, Any]
-    ) -> None:
+    def agents_update_user(self, instance_id: str, user_id: str, what: str, params: dict[str, Any]) -> None:
         agents, user = self._agents_user(instance_id, user_id)
         with self.state_lock:
             if what == "identity":
@@ -406,14 +383,14 @@ class Backend:
                 user.hierarchy_group_id = group
             user.modified = time.time()
 
-    def delete_user(self: Any, instance_id: str, user_id: str) -> None:
+    def delete_user(self, instance_id: str, user_id: str) -> None:
         agents, user = self._agents_user(instance_id, user_id)
         with self.state_lock:
             agents.users.pop(user.id, None)
             self.tagger.delete_all_tags_for_resource(user.arn)
 
     # -- routing profiles, security profiles, hierarchy groups ----------------------------
-    def _agents_store(self: Any, instance_id: str, kind: str) -> dict[str, _Named]:
+    def _agents_store(self, instance_id: str, kind: str) -> dict[str, _Named]:
         agents = self._agents(instance_id)
         return {
             "routing-profile": agents.routing_profiles,
@@ -422,12 +399,12 @@ class Backend:
         }[kind]
 
     def agents_list(
-        self: Any, instance_id: str, kind: str, max_results: int | None, next_token: str | None
+        self, instance_id: str, kind: str, max_results: int | None, next_token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         store = self._agents_store(instance_id, kind)
         with self.state_lock:
             items = sorted(store.values(), key=lambda i: (i.name.casefold(), i.id))
-        chunk, token = _page(items, next_token, max_results, 100, _MAX_LIST_RESULTS)
+        chunk, token = http.page(items, next_token, max_results, 100, _MAX_LIST_RESULTS)
         return [
             {
                 "Id": i.id,
@@ -439,9 +416,9 @@ class Backend:
             for i in chunk
         ], token
 
-    def agents_describe(self: Any, instance_id: str, kind: str, item_id: str) -> _Named:
+    def agents_describe(self, instance_id: str, kind: str, item_id: str) -> _Named:
         store = self._agents_store(instance_id, kind)
-        item = store.get(unquote(item_id or ""))
+        item = store.get(item_id or "")
         if item is None:
             raise ResourceNotFoundException(
                 f"{kind.replace('-', ' ').capitalize()} not found for id {item_id}"
@@ -449,7 +426,7 @@ class Backend:
         return item
 
     def agents_create(
-        self: Any,
+        self,
         instance_id: str,
         kind: str,
         name: Any,
@@ -462,7 +439,7 @@ class Backend:
         if not isinstance(name, str) or not 1 <= len(name) <= 127:
             raise InvalidParameterException("Name must be between 1 and 127 characters")
         store = self._agents_store(instance_id, kind)
-        instance = self._get_instance_or_raise(_instance_id(instance_id))
+        instance = self.known_instance(instance_id)
         with self.state_lock:
             if parent_id is not None and parent_id not in store:
                 raise ResourceNotFoundException(f"Parent group not found for id {parent_id}")
@@ -479,7 +456,7 @@ class Backend:
                 extra=extra,
             )
 
-    def agents_hierarchy_path(self: Any, instance_id: str, group: _Named) -> list[_Named]:
+    def agents_hierarchy_path(self, instance_id: str, group: _Named) -> list[_Named]:
         store = self._agents_store(instance_id, "agent-group")
         chain = [group]
         while chain[-1].parent_id and chain[-1].parent_id in store and len(chain) < len(_LEVELS):
@@ -578,24 +555,22 @@ def _descends(agents: _Agents, group_id: str | None, ancestor: str) -> bool:
     return False
 
 
-class Responses:
+class Responses(_Base):
     """Grafted onto moto's ConnectResponse: one method per Connect operation."""
 
-    def _agents_paging(self: Any) -> tuple[int | None, str | None]:
-        limit = self.querystring.get("maxResults")
-        token = self.querystring.get("nextToken")
-        return (int(limit[0]) if limit else None), (token[0] if token else None)
+    def _agents_paging(self) -> tuple[int | None, str | None]:
+        return http.max_results(self), http.query(self, "nextToken")
 
     # users
-    def create_user(self: Any) -> str:
+    def create_user(self) -> str:
         result = self.connect_backend.create_user(http.path(self, "InstanceId"), http.body(self))
         return json.dumps(result)
 
-    def describe_user(self: Any) -> str:
+    def describe_user(self) -> str:
         user = self.connect_backend.describe_user(http.path(self, "InstanceId"), http.path(self, "UserId"))
         return json.dumps({"User": user})
 
-    def list_users(self: Any) -> str:
+    def list_users(self) -> str:
         limit, token = self._agents_paging()
         items, next_token = self.connect_backend.list_users(http.path(self, "InstanceId"), limit, token)
         out: dict[str, Any] = {"UserSummaryList": items}
@@ -603,36 +578,36 @@ class Responses:
             out["NextToken"] = next_token
         return json.dumps(out)
 
-    def search_users(self: Any) -> str:
+    def search_users(self) -> str:
         return json.dumps(self.connect_backend.search_users(http.body(self)))
 
-    def _agents_update(self: Any, what: str) -> str:
+    def _agents_update(self, what: str) -> str:
         self.connect_backend.agents_update_user(
             http.path(self, "InstanceId"), http.path(self, "UserId"), what, http.body(self)
         )
         return "{}"
 
-    def update_user_identity_info(self: Any) -> str:
+    def update_user_identity_info(self) -> str:
         return str(self._agents_update("identity"))
 
-    def update_user_phone_config(self: Any) -> str:
+    def update_user_phone_config(self) -> str:
         return str(self._agents_update("phone"))
 
-    def update_user_routing_profile(self: Any) -> str:
+    def update_user_routing_profile(self) -> str:
         return str(self._agents_update("routing"))
 
-    def update_user_security_profiles(self: Any) -> str:
+    def update_user_security_profiles(self) -> str:
         return str(self._agents_update("security"))
 
-    def update_user_hierarchy(self: Any) -> str:
+    def update_user_hierarchy(self) -> str:
         return str(self._agents_update("hierarchy"))
 
-    def delete_user(self: Any) -> str:
+    def delete_user(self) -> str:
         self.connect_backend.delete_user(http.path(self, "InstanceId"), http.path(self, "UserId"))
         return "{}"
 
     # routing profiles
-    def _agents_list_named(self: Any, kind: str, key: str) -> str:
+    def _agents_list_named(self, kind: str, key: str) -> str:
         limit, token = self._agents_paging()
         items, next_token = self.connect_backend.agents_list(
             http.path(self, "InstanceId"), kind, limit, token
@@ -644,16 +619,16 @@ class Responses:
             out["NextToken"] = next_token
         return json.dumps(out)
 
-    def list_routing_profiles(self: Any) -> str:
+    def list_routing_profiles(self) -> str:
         return str(self._agents_list_named("routing-profile", "RoutingProfileSummaryList"))
 
-    def describe_routing_profile(self: Any) -> str:
+    def describe_routing_profile(self) -> str:
         backend = self.connect_backend
         iid = http.path(self, "InstanceId")
         item = backend.agents_describe(iid, "routing-profile", http.path(self, "RoutingProfileId"))
         users = backend._agents(iid).users.values()
         profile = {
-            "InstanceId": _instance_id(iid),
+            "InstanceId": backend.instance_id_of(iid),
             "Name": item.name,
             "RoutingProfileArn": item.arn,
             "RoutingProfileId": item.id,
@@ -671,7 +646,7 @@ class Responses:
             profile["DefaultOutboundQueueId"] = item.extra["DefaultOutboundQueueId"]
         return json.dumps({"RoutingProfile": profile})
 
-    def create_routing_profile(self: Any) -> str:
+    def create_routing_profile(self) -> str:
         body = http.body(self)
         if not body.get("DefaultOutboundQueueId"):
             raise InvalidParameterException("DefaultOutboundQueueId is a required parameter")
@@ -689,10 +664,10 @@ class Responses:
         return json.dumps({"RoutingProfileArn": item.arn, "RoutingProfileId": item.id})
 
     # security profiles
-    def list_security_profiles(self: Any) -> str:
+    def list_security_profiles(self) -> str:
         return str(self._agents_list_named("security-profile", "SecurityProfileSummaryList"))
 
-    def describe_security_profile(self: Any) -> str:
+    def describe_security_profile(self) -> str:
         backend = self.connect_backend
         item = backend.agents_describe(
             http.path(self, "InstanceId"), "security-profile", http.path(self, "SecurityProfileId")
@@ -711,7 +686,7 @@ class Responses:
             }
         )
 
-    def create_security_profile(self: Any) -> str:
+    def create_security_profile(self) -> str:
         body = http.body(self)
         item = self.connect_backend.agents_create(
             http.path(self, "InstanceId"),
@@ -723,10 +698,10 @@ class Responses:
         return json.dumps({"SecurityProfileId": item.id, "SecurityProfileArn": item.arn})
 
     # user hierarchy groups
-    def list_user_hierarchy_groups(self: Any) -> str:
+    def list_user_hierarchy_groups(self) -> str:
         return str(self._agents_list_named("agent-group", "UserHierarchyGroupSummaryList"))
 
-    def describe_user_hierarchy_group(self: Any) -> str:
+    def describe_user_hierarchy_group(self) -> str:
         backend = self.connect_backend
         iid = http.path(self, "InstanceId")
         item = backend.agents_describe(iid, "agent-group", http.path(self, "HierarchyGroupId"))
@@ -750,7 +725,7 @@ class Responses:
             }
         )
 
-    def create_user_hierarchy_group(self: Any) -> str:
+    def create_user_hierarchy_group(self) -> str:
         body = http.body(self)
         item = self.connect_backend.agents_create(
             http.path(self, "InstanceId"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from providers.connect.resolve import parse_arn
+from providers.connect.arns import parse_arn
 from tests.contract.suite import ContractCase, Env
 
 

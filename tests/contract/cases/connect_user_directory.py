@@ -9,8 +9,8 @@ import io
 import json
 from typing import Any
 
-from providers.connect.directory import OWNER_TAG
 from providers.connect.user_directory import parse_physical_id
+from providers.core.tag_keys import DIRECTORY as OWNER_TAG
 from tests.contract.suite import ContractCase, Env
 
 HEADER = ["Username", "FirstName", "LastName", "Email", "RoutingProfile", "SecurityProfiles"]

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from gapfill.emulator.connect import backend
-from providers.connect.directory import OWNER_TAG
 from providers.connect.user_directory import parse_physical_id
+from providers.core.tag_keys import DIRECTORY as OWNER_TAG
 from tests.integration.connect.connect_setup import knobs
 
 TYPE = "Custom::ConnectUserDirectory"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gapfill.emulator.connect import backend
-from providers.connect.resolve import parse_arn
+from providers.connect.arns import parse_arn
 
 TYPE = "Custom::ConnectUser"
 
@@ -248,3 +248,48 @@ def test_an_update_dropping_a_required_name_is_refused_before_any_write(
     assert "IdentityInfo.LastName is required for CONNECT_MANAGED instances" in answer.reason
     assert writes_since(before) == {}
     assert cfn.delete(TYPE, created.physical_id, props).ok
+
+
+def test_a_user_and_secret_tagged_with_the_legacy_token_key_are_the_first_attempts(
+    cfn: Any, aws: Callable[[str], Any], instance: dict[str, str], unique: Callable[[str], str]
+) -> None:
+    """Older versions wrote the idempotency tag as ``gapfill:client-token``; a repeat of the
+    request that made such a user (and its password secret) adopts both, as it would with
+    today's ``gapfill:create-token``."""
+    import uuid
+
+    from providers.core.ids import client_token
+
+    connect, sm = aws("connect"), aws("secretsmanager")
+    iid, name = instance["id"], unique("legacy")
+    request_id = str(uuid.uuid4())
+    token = client_token(cfn.stack_id, "Resource", request_id, "user")
+    legacy = {"gapfill:client-token": token}
+    secret = sm.create_secret(
+        Name=f"gapfill/connect/{iid}/{name}",
+        SecretString=json.dumps({"InstanceId": iid, "Username": name, "Password": "Legacy-Passw0rd"}),
+        Tags=[{"Key": k, "Value": v} for k, v in legacy.items()],
+    )
+    profile = connect.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"][0]["Id"]
+    agent = [
+        p["Id"]
+        for p in connect.list_security_profiles(InstanceId=iid)["SecurityProfileSummaryList"]
+        if p["Name"] == "Agent"
+    ]
+    made = connect.create_user(
+        InstanceId=iid,
+        Username=name,
+        Password="Legacy-Passw0rd",
+        IdentityInfo={"FirstName": "Grace", "LastName": "Hopper", "Email": "grace@example.com"},
+        PhoneConfig={"PhoneType": "SOFT_PHONE"},
+        SecurityProfileIds=agent,
+        RoutingProfileId=profile,
+        Tags={**legacy, "gapfill:password-secret": secret["ARN"]},
+    )
+    props = base(instance, name)
+    answer = cfn.create(TYPE, props, request_id=request_id)
+    assert answer.ok, answer.reason
+    assert answer.physical_id == made["UserArn"]
+    assert answer.data["PasswordSecretArn"] == secret["ARN"]
+    assert backend().agent_store[iid].users[made["UserId"]].password == "Legacy-Passw0rd"
+    assert cfn.delete(TYPE, answer.physical_id, props).ok

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from providers.connect.directory import (
-    DIGEST_TAG,
     ActualUser,
     DesiredUser,
     changed_parts,
@@ -17,6 +16,7 @@ from providers.connect.directory import (
     parse_csv,
     resolve_rows,
 )
+from providers.core.tag_keys import IDENTITY_DIGEST as DIGEST_TAG
 
 
 def desired(username: str = "jane", **over: Any) -> DesiredUser:
@@ -162,6 +162,6 @@ def test_mapping_document_is_sorted_and_complete() -> None:
 def test_requests_per_second_falls_back_to_the_default_for_unusable_values(
     value: object, expected: float
 ) -> None:
-    from providers.connect.sync import requests_per_second
+    from providers.connect.pacing import requests_per_second
 
     assert requests_per_second(value) == expected

@@ -254,3 +254,24 @@ def test_skipped_top_level_keys_are_neither_searched_nor_substituted() -> None:
     assert out["Actions"][0]["Parameters"]["QueueId"] == QUEUE
     assert out["Metadata"] == document["Metadata"]
     assert list(out) == list(document)
+
+
+def test_physical_id_readers_refuse_what_is_not_a_well_formed_aws_arn() -> None:
+    """The strict readers share parse_arn's splitter; an empty or non-numeric account, a
+    foreign partition or an id with other characters is never taken for a physical id."""
+    iid = "11111111-2222-3333-4444-555555555555"
+    assert arns.instance_id(f"arn:aws-cn:connect:cn-north-1:123456789012:instance/{iid}") == iid
+    for bad in (
+        f"arn:aws:connect:us-east-1::instance/{iid}",
+        f"arn:aws:connect:us-east-1:12345678901x:instance/{iid}",
+        f"arn:xyz:connect:us-east-1:123456789012:instance/{iid}",
+        "arn:aws:connect:us-east-1:123456789012:instance/a b",
+        f"arn:aws:connect:US-EAST-1:123456789012:instance/{iid}",
+    ):
+        assert arns.instance_id(bad) is None, bad
+    assert arns.parse_arn(f"arn:aws:connect:us-east-1::instance/{iid}") is not None  # lenient reader
+    assert arns.instance_arn(f"arn:aws:connect:us-east-1:123456789012:instance/{iid}/") == (
+        f"arn:aws:connect:us-east-1:123456789012:instance/{iid}"
+    )
+    assert arns.flow_ids(f"arn:aws:connect:us-east-1:123456789012:instance/{iid}/contact-flow/f1/x") is None
+    assert arns.phone_number_id("arn:aws:connect:us-east-1:123456789012:phone-number/p-1/x") is None

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from providers.connect.arns import instance_id_of, parse_arn
 from providers.connect.resolve import (
     Catalog,
     ResolveError,
-    instance_id_of,
+    Resolver,
     load_catalog,
     needs_catalog,
-    parse_arn,
     resolve,
 )
 
@@ -100,3 +100,21 @@ def test_load_catalog_follows_pages() -> None:
     assert catalog.ids == {"a", "b"}
     assert resolve("Agent", "security-profile", IID, catalog) == "b"
     assert [s.get("NextToken") for s in seen] == [None, "t1"]
+
+
+def test_the_resolver_lists_each_kind_once_and_arns_not_at_all() -> None:
+    """The one resolver of ConnectUser and the directory: a thousand rows naming one profile
+    cost one list call; an ARN costs none."""
+    listed: list[str] = []
+
+    def call(operation: str, **_kwargs: Any) -> dict[str, Any]:
+        listed.append(operation)
+        return {"RoutingProfileSummaryList": [{"Id": "rp-1", "Name": "Sales"}]}
+
+    resolver = Resolver(call, IID)
+    assert resolver("routing-profile", f"{BASE}/routing-profile/rp-9") == "rp-9"
+    assert listed == []
+    assert [resolver("routing-profile", "sales") for _ in range(3)] == ["rp-1"] * 3
+    assert listed == ["list_routing_profiles"]
+    with pytest.raises(ResolveError, match="not found"):
+        resolver("routing-profile", "Nope")
