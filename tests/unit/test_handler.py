@@ -41,6 +41,34 @@ def test_importing_the_handler_pulls_in_no_provider_and_no_moto() -> None:
     assert not any(m.startswith("gapfill") for m in loaded)
 
 
+#: What a cold start must not pay for before its request needs it: the AWS SDK comes with the
+#: provider's first client (and never boto3's layer over botocore), jsonschema with the first
+#: validation, the HTTP client and its email parser with the response.
+LAZY_MODULES = (
+    "boto3",
+    "botocore.session",
+    "botocore.client",
+    "jsonschema",
+    "urllib.request",
+    "http.client",
+    "email.parser",
+)
+
+
+def test_importing_the_handler_leaves_the_sdk_the_validator_and_the_http_client_for_later() -> None:
+    loaded = _modules_after("import providers.handler")
+    assert [m for m in LAZY_MODULES if m in loaded] == []
+
+
+def test_the_providers_clients_are_botocore_without_boto3() -> None:
+    loaded = _modules_after(
+        "import os; os.environ['AWS_ENDPOINT_URL'] = 'http://127.0.0.1:9'\n"
+        "from providers.core.aws import client; client('s3', 'us-east-1')"
+    )
+    assert "botocore.client" in loaded
+    assert not any(m == "boto3" or m.startswith("boto3.") for m in loaded)
+
+
 def test_registry_names_only_custom_types() -> None:
     assert all(t.startswith("Custom::") for t in PROVIDERS)
     assert normalise_type("Gapfill::Connect::User") == "Custom::ConnectUser"
