@@ -136,3 +136,21 @@ def test_a_function_serving_one_type_refuses_events_of_another(
     generic_body = assert_one_valid_response(generic, "FAILED")
     assert "serves" not in generic_body["Reason"], "the generic type is served by the configured provider"
     assert "InstanceArn: required property is missing" in generic_body["Reason"]
+
+
+def test_the_cyclic_collector_waits_for_the_first_answer_then_freezes_the_cold_start() -> None:
+    code = textwrap.dedent(
+        """
+        import gc, json
+        default = gc.get_threshold()
+        import providers.handler as handler
+        cold = gc.get_threshold()
+        handler.lambda_handler({"RequestType": "Create"}, None)  # no ResponseURL: logged, no answer
+        print(json.dumps([default, cold, gc.get_threshold(), gc.get_freeze_count()]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    default, cold, warm, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert cold[0] >= 50_000 > default[0]
+    assert warm == default
+    assert frozen > 10_000, "the cold start's objects are frozen, not scanned on every collection"
