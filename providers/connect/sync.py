@@ -126,6 +126,9 @@ class SyncConfig:
     protection: passwords.SecretProtection = field(default_factory=passwords.SecretProtection)
     margin_seconds: float = DEFAULT_MARGIN
     guard: DeletionGuard = field(default_factory=DeletionGuard)
+    #: Seconds the whole sync may take (a stack operation's); None: as long as it needs (the
+    #: upload function continues in as many invocations as it takes).
+    time_budget: float | None = None
 
 
 class DeletionRefusedError(Exception):
@@ -148,6 +151,34 @@ def count_plan(changes: list[Change]) -> Plan:
         deletes=actions.count("delete"),
         unchanged=actions.count("unchanged"),
     )
+
+
+class DirectoryTooLargeError(Exception):
+    """The plan cannot finish within the sync's time budget at the allowed rate; nothing was
+    written (a stack operation would time out after its hour and roll back what it made)."""
+
+
+def minimum_seconds(changes: list[Change], rate: float) -> tuple[float, str, int]:
+    """The least time a plan's Connect calls take at ``rate`` per API, with its busiest call
+    and that call's count: each API has its own bucket (burst 5), so the busiest one bounds
+    the walk from below. An update's parts are calls to different APIs."""
+    calls: dict[str, int] = {}
+    for change in changes:
+        if change.action == "update":
+            names = tuple(f"update {part}" for part in change.parts)
+        else:
+            names = {"create": ("CreateUser",), "delete": ("DeleteUser",)}.get(change.action, ())
+        for name in names:
+            calls[name] = calls.get(name, 0) + 1
+    if not calls:
+        return 0.0, "", 0
+    busiest = max(sorted(calls), key=lambda name: calls[name])
+    return max(calls[busiest] - DOCUMENTED_BURST, 0.0) / rate, busiest, calls[busiest]
+
+
+def largest_new_directory(budget: float, rate: float) -> int:
+    """How many new agents fit in ``budget`` seconds at ``rate`` CreateUser calls per second."""
+    return int(budget * rate + DOCUMENTED_BURST)
 
 
 class MappingNotOursError(Exception):
@@ -253,8 +284,23 @@ class AgentDirectory:
             refusal = self.config.guard.refusal(plan)
             if refusal is not None:
                 raise DeletionRefusedError(refusal, plan)
+            self._check_time_budget(changes)
             state = {"plan": plan.as_data()}
         return self.apply(changes, state)
+
+    def _check_time_budget(self, changes: list[Change]) -> None:
+        budget, rate = self.config.time_budget, self.config.requests_per_second
+        needed, call, count = minimum_seconds(changes, rate)
+        if budget is None or needed <= budget:
+            return
+        raise DirectoryTooLargeError(
+            f"the directory needs at least {needed:.0f} s of Connect calls ({count} {call} at {rate:g} "
+            f"requests/s per API), more than the {budget:.0f} s this stack operation has left; nothing "
+            f"was changed. Sync it with the agent directory function (functions/agent_directory: an "
+            f"upload to the bucket, continued for as long as it takes), or create it in parts of at "
+            f"most {largest_new_directory(budget, rate):,} new agents, or raise RequestsPerSecond once "
+            "Connect has raised the account's API quota"
+        )
 
     def apply(self, changes: list[Change], state: dict[str, Any]) -> Progress:
         cursor = state.get("cursor")

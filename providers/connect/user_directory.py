@@ -18,6 +18,7 @@ from providers.connect.pacing import requests_per_second
 from providers.connect.sync import (
     AgentDirectory,
     DeletionRefusedError,
+    DirectoryTooLargeError,
     InvalidDirectoryError,
     MappingNotOursError,
     Progress,
@@ -75,6 +76,7 @@ class ConnectUserDirectory(Provider):
             default_security_profiles=tuple(props.get("DefaultSecurityProfiles") or ()),
             guard=DeletionGuard(parse_limit(props.get("MaxDeletions")), props.get("AllowEmpty") is True),
             protection=passwords.SecretProtection.from_properties(props),
+            time_budget=max(0.0, self.deadline.operation_left()),
         )
         return AgentDirectory(
             config, self.client, self.deadline.invocation_left, lambda values: self.keep_secret(*values)
@@ -111,7 +113,7 @@ class ConnectUserDirectory(Provider):
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         except MappingNotOursError as exc:
             raise ProviderError(_mapping_reason(exc)) from None
-        except DeletionRefusedError as exc:
+        except (DeletionRefusedError, DirectoryTooLargeError) as exc:
             raise ProviderError(f"Key: s3://{props['Bucket']}/{props['Key']}: {exc}") from None
         if not progress.done:
             return self._hand_over(pid, "agent directory sync", progress)

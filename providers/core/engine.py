@@ -66,12 +66,55 @@ def set_reinvoker(func: Reinvoker | None) -> None:
 
 
 @dataclass
-class _Continuation:
+class Continuation:
+    """Where a re-invocation resumes: carried in the event under :data:`CONTINUATION_KEY`.
+
+    Its encoding is written and read here only (:meth:`to_event`, :meth:`from_event`).
+    """
+
     started_at: float
     attempt: int
     operation: str
     pending: Pending
     replacing: bool
+
+    def to_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """``event`` with this continuation in it: the payload of the re-invocation."""
+        payload = dict(event)
+        payload[CONTINUATION_KEY] = {
+            "startedAt": self.started_at,
+            "attempt": self.attempt,
+            "operation": self.operation,
+            "replacing": self.replacing,
+            "pending": {
+                "physicalId": self.pending.physical_id,
+                "waitingFor": self.pending.waiting_for,
+                "state": self.pending.state,
+            },
+        }
+        return payload
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Continuation | None:
+        """The continuation an event carries, None for CloudFormation's own events."""
+        raw = event.get(CONTINUATION_KEY)
+        if raw is None:
+            return None
+        try:
+            pending = raw["pending"]
+            return cls(
+                started_at=float(raw["startedAt"]),
+                attempt=int(raw["attempt"]),
+                operation=str(raw["operation"]),
+                pending=Pending(
+                    physical_id=str(pending["physicalId"]),
+                    waiting_for=str(pending["waitingFor"]),
+                    state=dict(pending.get("state") or {}),
+                ),
+                replacing=bool(raw.get("replacing", False)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidEventError(f"event field '{CONTINUATION_KEY}' is malformed") from exc
 
 
 class _Responder:
@@ -84,8 +127,8 @@ class _Responder:
         self.invocation = invocation or aws.Invocation()
         self._lock = threading.Lock()
         self.answered = False
-        #: The physical id of what the operation has made so far (from a Pending), if any.
-        self.made: str | None = None
+        #: The physical id of what exists so far (the last Pending's), for the watchdog's FAILED.
+        self.existing_id: str | None = None
 
     def claim(self) -> bool:
         with self._lock:
@@ -136,8 +179,8 @@ def run(event: Any, context: Any, resolve: ProviderResolver) -> None:
     logger.append_keys(**keys)
     aws.begin_invocation()
     try:
-        _serve(event, context, resolve, url, started)
-    except Exception:  # pragma: no cover - _serve answers on every path; this is the last net
+        Serving(event, context, resolve, url, started).serve()
+    except Exception:  # pragma: no cover - serve answers on every path; this is the last net
         logger.exception("gapfill internal error")
         responder = _Responder(url, None)
         responder.answer(_failed(event, "gapfill internal error; see the function's logs"), started)
@@ -212,27 +255,6 @@ def parse_request(event: Mapping[str, Any]) -> Request:
     )
 
 
-def _continuation(event: Mapping[str, Any]) -> _Continuation | None:
-    raw = event.get(CONTINUATION_KEY)
-    if raw is None:
-        return None
-    try:
-        pending = raw["pending"]
-        return _Continuation(
-            started_at=float(raw["startedAt"]),
-            attempt=int(raw["attempt"]),
-            operation=str(raw["operation"]),
-            pending=Pending(
-                physical_id=str(pending["physicalId"]),
-                waiting_for=str(pending["waitingFor"]),
-                state=dict(pending.get("state") or {}),
-            ),
-            replacing=bool(raw.get("replacing", False)),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidEventError(f"event field '{CONTINUATION_KEY}' is malformed") from exc
-
-
 def describe_exception(exc: BaseException) -> str:
     """A CloudFormation Reason for any exception: readable, AWS's own words first."""
     if isinstance(exc, GapfillError):
@@ -244,79 +266,220 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _serve(
-    event: Mapping[str, Any], context: Any, resolve: ProviderResolver, url: str, started: float
-) -> None:
-    responder = _Responder(url, None, aws.current_invocation())
-    try:
-        request = parse_request(event)
-        continuation = _continuation(event)
-    except GapfillError as exc:
-        logger.warning("malformed event", extra={"phase": "validate", "error": str(exc)})
-        responder.answer(_failed(event, str(exc)), started)
-        return
+class Serving:
+    """One event being served: serve, operate, wait and hand over are its steps, over the state
+    they share (the event, the request, the provider's class and schema, the deadline, the
+    continuation it resumes, and the responder that answers once)."""
 
-    if request.request_type == "Delete" and ids.is_failed_create_id(request.physical_id):
-        logger.info("delete of a create that made nothing", extra={"phase": "delete"})
-        responder.answer(_success(request, Result(str(request.physical_id))), started)
-        return
+    request: Request
+    schema: ResourceSchema
+    provider_cls: type[Provider]
+    deadline: Deadline
 
-    try:
-        provider_cls = resolve(request.resource_type)
-        inline = provider_cls.schema_document
-        schema = (
-            ResourceSchema(request.resource_type, inline) if inline else load_schema(request.resource_type)
-        )
-    except Exception as exc:  # import errors of provider modules included
-        reason = describe_exception(exc)
-        logger.error("provider unavailable", extra={"phase": "resolve", "error": reason})
-        if request.request_type == "Delete" and isinstance(exc, GapfillError):
-            # An unknown type never created anything: let the stack delete cleanly.
-            responder.answer(_success(request, Result(str(request.physical_id))), started)
+    def __init__(
+        self, event: Mapping[str, Any], context: Any, resolve: ProviderResolver, url: str, started: float
+    ) -> None:
+        self.event = event
+        self.context = context
+        self.resolve = resolve
+        self.started = started
+        self.responder = _Responder(url, None, aws.current_invocation())
+        self.continuation: Continuation | None = None
+        self.replacing = False
+
+    # -- answers -----------------------------------------------------------------------------
+    def succeed(self, result: Result) -> None:
+        self.responder.answer(_success(self.request, result), self.started)
+
+    def fail(self, reason: str, physical_id: str | None = None) -> None:
+        self.responder.answer(_failed(self.event, reason, physical_id), self.started)
+
+    # -- serve: the event's checks, the provider, the deadline -------------------------------
+    def serve(self) -> None:
+        try:
+            self.request = parse_request(self.event)
+            self.continuation = Continuation.from_event(self.event)
+        except GapfillError as exc:
+            logger.warning("malformed event", extra={"phase": "validate", "error": str(exc)})
+            self.fail(str(exc))
             return
-        responder.answer(_failed(event, reason, _failure_id(request, None)), started)
-        return
+        request = self.request
+        if request.request_type == "Delete" and ids.is_failed_create_id(request.physical_id):
+            logger.info("delete of a create that made nothing", extra={"phase": "delete"})
+            self.succeed(Result(str(request.physical_id)))
+            return
+        if not self._resolve():
+            return
+        started_at = self.continuation.started_at if self.continuation else self.started
+        total = min(self.provider_cls.max_wait_seconds, (request.service_timeout or 3600.0) - 5.0)
+        self.deadline = Deadline.from_context(
+            self.context, started_at=started_at, total_seconds=max(1.0, total)
+        )
+        self.responder.deadline = self.deadline
+        if self.continuation is not None:
+            self.responder.existing_id = self.continuation.pending.physical_id
+        watchdog = self._start_watchdog()
+        try:
+            self.operate()
+        finally:
+            watchdog.cancel()
 
-    started_at = continuation.started_at if continuation else started
-    total = min(provider_cls.max_wait_seconds, (request.service_timeout or 3600.0) - 5.0)
-    deadline = Deadline.from_context(context, started_at=started_at, total_seconds=max(1.0, total))
-    responder.deadline = deadline
-    if continuation is not None:
-        responder.made = continuation.pending.physical_id
-    watchdog = _start_watchdog(responder, event, request, deadline, started)
-    try:
-        _operate(request, schema, provider_cls, continuation, deadline, responder, event, context, started)
-    finally:
-        watchdog.cancel()
+    def _resolve(self) -> bool:
+        """Find the provider class and its schema; False when that failed and was answered."""
+        request = self.request
+        try:
+            self.provider_cls = self.resolve(request.resource_type)
+            inline = self.provider_cls.schema_document
+            self.schema = (
+                ResourceSchema(request.resource_type, inline)
+                if inline
+                else load_schema(request.resource_type)
+            )
+        except Exception as exc:  # import errors of provider modules included
+            reason = describe_exception(exc)
+            logger.error("provider unavailable", extra={"phase": "resolve", "error": reason})
+            if request.request_type == "Delete" and isinstance(exc, GapfillError):
+                # An unknown type never created anything: let the stack delete cleanly.
+                self.succeed(Result(str(request.physical_id)))
+                return False
+            self.fail(reason, _failure_id(request, None))
+            return False
+        return True
 
+    def _start_watchdog(self) -> threading.Timer:
+        """Answer FAILED just before the Lambda deadline if the work is still stuck in a call."""
+        deadline = self.deadline
+        delay = max(0.1, deadline.invocation_end - time.time() - max(1.0, deadline.reserve / 2))
+        timer = threading.Timer(delay, self._on_deadline)
+        timer.daemon = True
+        timer.start()
+        return timer
 
-def _start_watchdog(
-    responder: _Responder,
-    event: Mapping[str, Any],
-    request: Request,
-    deadline: Deadline,
-    started: float,
-) -> threading.Timer:
-    """Answer FAILED just before the Lambda deadline if the work is still stuck in a call."""
-    delay = max(0.1, deadline.invocation_end - time.time() - max(1.0, deadline.reserve / 2))
-
-    def fire() -> None:
+    def _on_deadline(self) -> None:
         logger.error("deadline reached while the provider was still working", extra={"phase": "watchdog"})
         reason = (
             "gapfill: the provider did not finish before the Lambda deadline; "
             "answered FAILED so that the stack does not hang"
         )
         # Whatever a Create already made (a Pending's id) is reported so that it is cleaned up.
-        pid = _failure_id(request, None)
-        made = responder.made
-        if request.request_type == "Create" and made and not ids.is_failed_create_id(made):
-            pid = made
-        responder.answer(_failed(event, reason, pid), started)
+        pid = _failure_id(self.request, None)
+        existing = self.responder.existing_id
+        if self.request.request_type == "Create" and existing and not ids.is_failed_create_id(existing):
+            pid = existing
+        self.fail(reason, pid)
 
-    timer = threading.Timer(delay, fire)
-    timer.daemon = True
-    timer.start()
-    return timer
+    # -- operate: properties, the provider's call, the answer --------------------------------
+    def operate(self) -> None:
+        request = self.request
+        op_started = time.time()
+        try:
+            provider = self._provider()
+            outcome = self.wait(provider, self._first_outcome(provider))
+            if outcome is None:
+                return  # handed over to a re-invocation, which will answer
+            _check_physical_id(request, outcome, self.replacing)
+            logger.info(
+                "operation completed",
+                extra={
+                    "phase": request.request_type.lower(),
+                    "duration_ms": round((time.time() - op_started) * 1000, 1),
+                },
+            )
+            self.succeed(outcome)
+        except PropertyValidationError as exc:
+            logger.warning("invalid properties", extra={"phase": "validate", "errors": exc.errors})
+            self.fail(str(exc), _failure_id(request, exc))
+        except Exception as exc:
+            reason = describe_exception(exc)
+            fields = {"phase": request.request_type.lower(), "error": reason}
+            if isinstance(exc, GapfillError):
+                logger.warning("operation failed", extra=fields)
+            else:
+                logger.exception("operation failed", extra=fields)
+            self.fail(reason, _failure_id(request, exc))
+
+    def _provider(self) -> Provider:
+        """Prepared properties (validated unless Delete or resuming), the replacement decision."""
+        request, schema, continuation = self.request, self.schema, self.continuation
+        strict = request.request_type != "Delete"
+        properties = schema.prepare(request.raw_properties, strict=strict and continuation is None)
+        old = schema.prepare(request.raw_old_properties, strict=False) if request.raw_old_properties else {}
+        redactor.add(schema.write_only_values(properties))
+        redactor.add(schema.write_only_values(old))
+        if request.request_type == "Update":
+            changed = schema.create_only_changes(properties, old)
+            self.replacing = bool(changed) if continuation is None else continuation.replacing
+            if changed:
+                logger.info("replacement", extra={"phase": "update", "createOnlyChanged": changed})
+        return self.provider_cls(request, schema, properties, old, self.deadline, replacing=self.replacing)
+
+    def _first_outcome(self, provider: Provider) -> Result | Pending | None:
+        if self.continuation is not None:
+            return self.continuation.pending
+        if self.request.request_type == "Create" or self.replacing:
+            return provider.create()
+        if self.request.request_type == "Update":
+            return provider.update()
+        return provider.delete()
+
+    # -- wait: poll while this invocation has time, then hand over ---------------------------
+    def wait(self, provider: Provider, outcome: Result | Pending | None) -> Result | None:
+        """The finished Result, or None when the waiting was handed over (or already answered)."""
+        deadline, responder = self.deadline, self.responder
+        backoff = Backoff()
+        if self.continuation is not None and isinstance(outcome, Pending):
+            outcome = _check(provider, outcome)
+        while isinstance(outcome, Pending):
+            responder.existing_id = outcome.physical_id
+            if deadline.operation_left() <= 0:
+                waited = round(time.time() - deadline.started_at)
+                message = f"timed out after {waited}s waiting for {outcome.waiting_for}"
+                raise DeadlineExceededError(message).with_id(outcome.physical_id)
+            interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
+            interval = min(interval, max(0.0, deadline.operation_left()))
+            if responder.answered:
+                # The watchdog already answered FAILED while a call hung: a continuation would
+                # send a second response, so the work stops here.
+                logger.warning("already answered; not continuing the wait", extra={"phase": "wait"})
+                return None
+            if deadline.invocation_left() < interval + 1.0:
+                with made(outcome.physical_id):  # a failed hand-over still names what exists
+                    self.hand_over(outcome)
+                responder.claim()  # handed over: the re-invocation answers, this one writes no more
+                return None
+            waiting = {"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)}
+            logger.info("waiting", extra=waiting)
+            time.sleep(interval)
+            outcome = _check(provider, outcome)
+        if outcome is None:
+            return Result(str(provider.physical_id))
+        return outcome
+
+    def hand_over(self, pending: Pending) -> None:
+        """Continue the wait in a new invocation of this function, which will answer."""
+        attempt = (self.continuation.attempt if self.continuation else 0) + 1
+        if attempt > MAX_CONTINUATIONS:
+            raise DeadlineExceededError(
+                f"timed out waiting for {pending.waiting_for} ({attempt - 1} re-invocations)"
+            ).with_id(pending.physical_id)
+        continuation = Continuation(
+            started_at=self.deadline.started_at,
+            attempt=attempt,
+            operation=str(self.event.get("RequestType")),
+            pending=pending,
+            replacing=self.replacing,
+        )
+        logger.info(
+            "continuing in a new invocation",
+            extra={"phase": "wait", "waitingFor": pending.waiting_for, "attempt": attempt},
+        )
+        _reinvoker(continuation.to_event(self.event), self.context)
+
+
+def _check(provider: Provider, pending: Pending) -> Result | Pending:
+    """Poll once; a failure while waiting still names what was made, for cleanup."""
+    with made(pending.physical_id):
+        return provider.check(pending)
 
 
 def _failure_id(request: Request, exc: BaseException | None) -> str:
@@ -345,65 +508,6 @@ def _success(request: Request, result: Result) -> Response:
     )
 
 
-def _operate(
-    request: Request,
-    schema: ResourceSchema,
-    provider_cls: type[Provider],
-    continuation: _Continuation | None,
-    deadline: Deadline,
-    responder: _Responder,
-    event: Mapping[str, Any],
-    context: Any,
-    started: float,
-) -> None:
-    op_started = time.time()
-    try:
-        strict = request.request_type != "Delete"
-        properties = schema.prepare(request.raw_properties, strict=strict and continuation is None)
-        old = schema.prepare(request.raw_old_properties, strict=False) if request.raw_old_properties else {}
-        redactor.add(schema.write_only_values(properties))
-        redactor.add(schema.write_only_values(old))
-        replacing = False
-        if request.request_type == "Update":
-            changed = schema.create_only_changes(properties, old)
-            replacing = bool(changed) if continuation is None else continuation.replacing
-            if changed:
-                logger.info("replacement", extra={"phase": "update", "createOnlyChanged": changed})
-        provider = provider_cls(request, schema, properties, old, deadline, replacing=replacing)
-        if continuation is not None:
-            outcome: Result | Pending | None = continuation.pending
-        elif request.request_type == "Create" or replacing:
-            outcome = provider.create()
-        elif request.request_type == "Update":
-            outcome = provider.update()
-        else:
-            outcome = provider.delete()
-        outcome = _wait(provider, outcome, deadline, continuation, event, context, replacing, responder)
-        if outcome is None:
-            return  # handed over to a re-invocation, which will answer
-        _check_physical_id(request, outcome, replacing)
-        logger.info(
-            "operation completed",
-            extra={
-                "phase": request.request_type.lower(),
-                "duration_ms": round((time.time() - op_started) * 1000, 1),
-            },
-        )
-        responder.answer(_success(request, outcome), started)
-    except PropertyValidationError as exc:
-        logger.warning("invalid properties", extra={"phase": "validate", "errors": exc.errors})
-        responder.answer(_failed(event, str(exc), _failure_id(request, exc)), started)
-    except Exception as exc:
-        reason = describe_exception(exc)
-        if isinstance(exc, GapfillError):
-            logger.warning("operation failed", extra={"phase": request.request_type.lower(), "error": reason})
-        else:
-            logger.exception(
-                "operation failed", extra={"phase": request.request_type.lower(), "error": reason}
-            )
-        responder.answer(_failed(event, reason, _failure_id(request, exc)), started)
-
-
 def _check_physical_id(request: Request, result: Result, replacing: bool) -> None:
     if not result.physical_id:
         raise GapfillError("provider returned an empty physical id")
@@ -411,83 +515,3 @@ def _check_physical_id(request: Request, result: Result, replacing: bool) -> Non
         raise GapfillError("provider changed the physical id during an in-place update")
     if request.request_type == "Update" and replacing and result.physical_id == request.physical_id:
         raise GapfillError("a replacement must return a new physical id")
-
-
-def _wait(
-    provider: Provider,
-    outcome: Result | Pending | None,
-    deadline: Deadline,
-    continuation: _Continuation | None,
-    event: Mapping[str, Any],
-    context: Any,
-    replacing: bool,
-    responder: _Responder | None = None,
-) -> Result | None:
-    backoff = Backoff()
-    if continuation is not None and isinstance(outcome, Pending):
-        outcome = _check(provider, outcome)
-    while isinstance(outcome, Pending):
-        if responder is not None:
-            responder.made = outcome.physical_id
-        if deadline.operation_left() <= 0:
-            waited = round(time.time() - deadline.started_at)
-            message = f"timed out after {waited}s waiting for {outcome.waiting_for}"
-            raise DeadlineExceededError(message).with_id(outcome.physical_id)
-        interval = outcome.retry_after if outcome.retry_after is not None else backoff.interval()
-        interval = min(interval, max(0.0, deadline.operation_left()))
-        if responder is not None and responder.answered:
-            # The watchdog already answered FAILED while a call hung: a continuation would
-            # send a second response, so the work stops here.
-            logger.warning("already answered; not continuing the wait", extra={"phase": "wait"})
-            return None
-        if deadline.invocation_left() < interval + 1.0:
-            with made(outcome.physical_id):  # a failed hand-over still names what exists
-                _hand_over(outcome, deadline, continuation, event, context, replacing)
-            if responder is not None:
-                responder.claim()  # handed over: the re-invocation answers, this one writes no more
-            return None
-        waiting = {"phase": "wait", "waitingFor": outcome.waiting_for, "sleep_s": round(interval, 2)}
-        logger.info("waiting", extra=waiting)
-        time.sleep(interval)
-        outcome = _check(provider, outcome)
-    if outcome is None:
-        return Result(str(provider.physical_id))
-    return outcome
-
-
-def _check(provider: Provider, pending: Pending) -> Result | Pending:
-    """Poll once; a failure while waiting still names what was made, for cleanup."""
-    with made(pending.physical_id):
-        return provider.check(pending)
-
-
-def _hand_over(
-    pending: Pending,
-    deadline: Deadline,
-    continuation: _Continuation | None,
-    event: Mapping[str, Any],
-    context: Any,
-    replacing: bool,
-) -> None:
-    attempt = (continuation.attempt if continuation else 0) + 1
-    if attempt > MAX_CONTINUATIONS:
-        raise DeadlineExceededError(
-            f"timed out waiting for {pending.waiting_for} ({attempt - 1} re-invocations)"
-        ).with_id(pending.physical_id)
-    payload = dict(event)
-    payload[CONTINUATION_KEY] = {
-        "startedAt": deadline.started_at,
-        "attempt": attempt,
-        "operation": str(event.get("RequestType")),
-        "replacing": replacing,
-        "pending": {
-            "physicalId": pending.physical_id,
-            "waitingFor": pending.waiting_for,
-            "state": pending.state,
-        },
-    }
-    logger.info(
-        "continuing in a new invocation",
-        extra={"phase": "wait", "waitingFor": pending.waiting_for, "attempt": attempt},
-    )
-    _reinvoker(payload, context)

@@ -16,18 +16,19 @@ https://docs.aws.amazon.com/general/latest/gr/s3.html). Any other ``*.amazonaws.
 (API Gateway, load balancers, EC2 names, anyone's bucket) can be the customer's, so it is
 refused. A pre-signed URL is printable ASCII: spaces, controls and other characters are
 refused before any PUT rather than left for http.client to raise on.
+
+``urllib.request`` (and with it the email parser and http.client) is imported when the
+response is sent, not with the engine: the engine's import is on every cold start's path
+before the provider's first AWS call, the PUT comes last.
 """
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,6 +185,9 @@ def describe_send_error(exc: BaseException) -> str:
     """What went wrong with one PUT, without the URL: exception messages from urllib and
     http.client can quote the request path (and with it the signature), so only the type
     and, for connection errors, the socket's own reason are kept."""
+    import http.client
+    import urllib.error
+
     name = type(exc).__name__
     if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, OSError | str):
         reason = exc.reason if isinstance(exc.reason, str) else type(exc.reason).__name__
@@ -213,6 +217,9 @@ def send(
 
     ``time_left`` (seconds) stops retrying before the Lambda deadline.
     """
+    import urllib.error
+    import urllib.request
+
     check_response_url(url)
     last_error = ""
     delay = 0.25

@@ -92,7 +92,7 @@ def aws_faults(plan: FaultPlan) -> Iterator[FaultPlan]:
     """Inject ``plan`` into every client the providers create while the block runs."""
     from providers.core import aws
 
-    events = aws._session().events
+    events = aws._session()  # botocore's Session registers hooks itself
 
     def remember_protocol(model: Any, context: dict[str, Any], **_: Any) -> None:
         context["gapfill_fault_protocol"] = model.service_model.protocol
@@ -119,7 +119,7 @@ def aws_hook(event_name: str, handler: Callable[..., Any]) -> Iterator[None]:
     """Register any botocore hook on the providers' clients for the block."""
     from providers.core import aws
 
-    events = aws._session().events
+    events = aws._session()  # botocore's Session registers hooks itself
     events.register(event_name, handler, unique_id="gapfill-fault-hook")
     aws.reset_clients()
     try:

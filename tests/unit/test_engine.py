@@ -332,3 +332,27 @@ def test_made_names_what_exists_in_any_failure_but_keeps_an_explicit_id() -> Non
     assert explicit.value.physical_id == "arn:other"
     with made("arn:made"):
         pass
+
+
+def test_a_continuation_reads_back_from_the_event_it_was_written_into() -> None:
+    continuation = engine.Continuation(
+        started_at=1700000000.5,
+        attempt=3,
+        operation="Update",
+        pending=Pending(physical_id="thing-1", waiting_for="the thing", state={"step": 2, "ids": ["a"]}),
+        replacing=True,
+    )
+    event = {"RequestType": "Update", "RequestId": "r-1"}
+    payload = continuation.to_event(event)
+    assert payload["RequestId"] == "r-1"
+    assert engine.CONTINUATION_KEY not in event
+    assert engine.Continuation.from_event(json.loads(json.dumps(payload))) == continuation
+    assert engine.Continuation.from_event(event) is None
+
+
+@pytest.mark.parametrize("raw", [{}, {"startedAt": "x"}, "text", {"startedAt": 1, "attempt": 1}])
+def test_a_malformed_continuation_is_an_invalid_event_naming_the_field(raw: Any) -> None:
+    from providers.core.errors import InvalidEventError
+
+    with pytest.raises(InvalidEventError, match=engine.CONTINUATION_KEY):
+        engine.Continuation.from_event({engine.CONTINUATION_KEY: raw})

@@ -41,6 +41,34 @@ def test_importing_the_handler_pulls_in_no_provider_and_no_moto() -> None:
     assert not any(m.startswith("gapfill") for m in loaded)
 
 
+#: What a cold start must not pay for before its request needs it: the AWS SDK comes with the
+#: provider's first client (and never boto3's layer over botocore), jsonschema with the first
+#: validation, the HTTP client and its email parser with the response.
+LAZY_MODULES = (
+    "boto3",
+    "botocore.session",
+    "botocore.client",
+    "jsonschema",
+    "urllib.request",
+    "http.client",
+    "email.parser",
+)
+
+
+def test_importing_the_handler_leaves_the_sdk_the_validator_and_the_http_client_for_later() -> None:
+    loaded = _modules_after("import providers.handler")
+    assert [m for m in LAZY_MODULES if m in loaded] == []
+
+
+def test_the_providers_clients_are_botocore_without_boto3() -> None:
+    loaded = _modules_after(
+        "import os; os.environ['AWS_ENDPOINT_URL'] = 'http://127.0.0.1:9'\n"
+        "from providers.core.aws import client; client('s3', 'us-east-1')"
+    )
+    assert "botocore.client" in loaded
+    assert not any(m == "boto3" or m.startswith("boto3.") for m in loaded)
+
+
 def test_registry_names_only_custom_types() -> None:
     assert all(t.startswith("Custom::") for t in PROVIDERS)
     assert normalise_type("Gapfill::Connect::User") == "Custom::ConnectUser"
@@ -108,3 +136,21 @@ def test_a_function_serving_one_type_refuses_events_of_another(
     generic_body = assert_one_valid_response(generic, "FAILED")
     assert "serves" not in generic_body["Reason"], "the generic type is served by the configured provider"
     assert "InstanceArn: required property is missing" in generic_body["Reason"]
+
+
+def test_the_cyclic_collector_waits_for_the_first_answer_then_freezes_the_cold_start() -> None:
+    code = textwrap.dedent(
+        """
+        import gc, json
+        default = gc.get_threshold()
+        import providers.handler as handler
+        cold = gc.get_threshold()
+        handler.lambda_handler({"RequestType": "Create"}, None)  # no ResponseURL: logged, no answer
+        print(json.dumps([default, cold, gc.get_threshold(), gc.get_freeze_count()]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    default, cold, warm, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert cold[0] >= 50_000 > default[0]
+    assert warm == default
+    assert frozen > 10_000, "the cold start's objects are frozen, not scanned on every collection"
