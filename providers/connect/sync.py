@@ -173,12 +173,12 @@ def minimum_seconds(changes: list[Change], rate: float) -> tuple[float, str, int
     if not calls:
         return 0.0, "", 0
     busiest = max(sorted(calls), key=lambda name: calls[name])
-    return max(calls[busiest] - DOCUMENTED_BURST, 0.0) / rate, busiest, calls[busiest]
+    return max(calls[busiest] - pacing.DOCUMENTED_BURST, 0.0) / rate, busiest, calls[busiest]
 
 
 def largest_new_directory(budget: float, rate: float) -> int:
     """How many new agents fit in ``budget`` seconds at ``rate`` CreateUser calls per second."""
-    return int(budget * rate + DOCUMENTED_BURST)
+    return int(budget * rate + pacing.DOCUMENTED_BURST)
 
 
 class MappingNotOursError(Exception):
