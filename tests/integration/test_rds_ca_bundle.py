@@ -16,7 +16,7 @@ import pytest
 
 from gapfill.bundling import rdsca
 from providers.sql.postgres import CA_BUNDLE_ENV
-from tests.postgres_server import server
+from tests.postgres_server import certificates, server
 
 
 def _tarball(folder: Path, javascript: str, name: str = "ca-profiles", version: str = "9.9.9") -> Path:
@@ -86,9 +86,7 @@ def test_a_bundle_without_the_servers_ca_fails_the_connection(
     pg = server()
     other = tmp_path / "other"
     other.mkdir()
-    from tests.postgres_server import _certificates
-
-    foreign = _certificates(other).read_text()
+    foreign = certificates(other).read_text()
     tarball = _tarball(tmp_path, _as_javascript(foreign))
     bundle = tmp_path / "out" / rdsca.BUNDLE_ENTRY
     rdsca.write_bundle(tmp_path, bundle, _source(tarball, "gapfill test CA"))
