@@ -20,7 +20,7 @@ TEMPLATE = {
             "Type": "AWS::RDS::DBInstance",
             "Properties": {
                 "Engine": "postgres",
-                "EngineVersion": "16.4",
+                "EngineVersion": "16.9",
                 "DBInstanceClass": "db.t4g.micro",
                 "DBName": {"Ref": "DatabaseName"},
                 "MasterUsername": "appadmin",
