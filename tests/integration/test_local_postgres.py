@@ -47,6 +47,9 @@ TEMPLATE = {
 }
 
 
+NEW_MIGRATION = {"Id": "002-notes", "Sql": "ALTER TABLE customers ADD COLUMN notes text"}
+
+
 def test_the_embedded_server_stands_in_for_the_instance(tmp_path: Path, emulator: Any, aws: Any) -> None:
     path = tmp_path / "db.yaml"
     path.write_text(yaml.safe_dump(TEMPLATE))
@@ -65,6 +68,23 @@ def test_the_embedded_server_stands_in_for_the_instance(tmp_path: Path, emulator
         finally:
             conn.close()
         assert owner == [["appadmin"]]
+        # An unchanged re-deploy runs no statement; an update with one new migration runs only it.
+        same = deployment.cfn.update(
+            schema.resource_type,
+            schema.physical_id,
+            schema.properties,
+            schema.properties,
+            logical_id="Schema",
+        )
+        assert same.ok, same.reason
+        assert (same.data["MigrationsApplied"], same.data["StatementsRun"]) == (0, 0)
+        newer = {**schema.properties, "Migrations": [*schema.properties["Migrations"], NEW_MIGRATION]}
+        updated = deployment.cfn.update(
+            schema.resource_type, schema.physical_id, newer, schema.properties, logical_id="Schema"
+        )
+        assert updated.ok, updated.reason
+        assert (updated.data["AppliedMigrationIds"], updated.data["StatementsRun"]) == ("002-notes", 1)
+        assert updated.physical_id == schema.physical_id
         deployment.delete_all()
         assert not deployment.failed, deployment.table()
     finally:
