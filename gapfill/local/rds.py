@@ -24,9 +24,8 @@ from typing import Any
 import boto3
 
 from gapfill.local import postgres
+from providers.sql.postgres import CA_BUNDLE_ENV
 
-#: The provider reads the bundle's path from this variable (providers/sql/postgres.py).
-CA_BUNDLE_ENV = "GAPFILL_RDS_CA_BUNDLE"
 _IDENTIFIER = re.compile(r"[^a-z0-9-]+")
 
 
