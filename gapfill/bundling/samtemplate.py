@@ -283,12 +283,107 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
     }
 
 
+#: The one provider that runs inside a VPC: Custom::PostgresSql reaches RDS for PostgreSQL,
+#: which the RDS Data API does not serve. The subnets and security groups are parameters of
+#: this function only, and empty by default (then the function stays outside any VPC).
+VPC_PROVIDER = "PostgresSql"
+VPC_CONDITION = f"{VPC_PROVIDER}InVpc"
+VPC_PARAMETERS: dict[str, Any] = {
+    f"{VPC_PROVIDER}SubnetIds": {
+        "Type": "CommaDelimitedList",
+        "Default": "",
+        "Description": "Private subnets (ids) for the Custom::PostgresSql function, which must reach the "
+        "databases and Secrets Manager/RDS (a NAT or VPC endpoints). Empty: no VPC.",
+    },
+    f"{VPC_PROVIDER}SecurityGroupIds": {
+        "Type": "CommaDelimitedList",
+        "Default": "",
+        "Description": "Security groups (ids) of the Custom::PostgresSql function; the databases' groups "
+        "must allow it on their port. Required with the subnets.",
+    },
+}
+
+
+VPC_SKIP = {
+    "id": "CKV_AWS_117",
+    "comment": "In a VPC when PostgresSqlSubnetIds is given (condition PostgresSqlInVpc, which checkov does "
+    "not evaluate); outside one only for databases reachable without it.",
+}
+
+
+def _vpc_parts(resources: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """VpcConfig for the PostgresSql function under a condition, the ENI permissions Lambda needs
+    to attach it (AWSLambdaVPCAccessExecutionRole's EC2 actions, scoped to this account and
+    region where EC2 allows it), and a rule that the subnets come with security groups."""
+    subnets, groups = (Ref(name) for name in VPC_PARAMETERS)
+    given = {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", subnets]}, ""]}]}
+    skips = resources[f"{VPC_PROVIDER}Function"]["Metadata"]["checkov"]["skip"]
+    resources[f"{VPC_PROVIDER}Function"]["Metadata"] = {
+        "checkov": {"skip": [VPC_SKIP if skip["id"] == VPC_SKIP["id"] else skip for skip in skips]}
+    }
+    function = resources[f"{VPC_PROVIDER}Function"]["Properties"]
+    function["VpcConfig"] = {
+        "Fn::If": [VPC_CONDITION, {"SubnetIds": subnets, "SecurityGroupIds": groups}, Ref("AWS::NoValue")]
+    }
+    ec2 = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}"
+    resources[f"{VPC_PROVIDER}VpcAccessPolicy"] = {
+        "Type": "AWS::IAM::Policy",
+        "Condition": VPC_CONDITION,
+        "Properties": {
+            "PolicyName": "vpc-access",
+            "Roles": [Ref(f"{VPC_PROVIDER}Role")],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {  # EC2's Describe actions accept no resource-level permissions
+                        "Effect": "Allow",
+                        "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                        "Resource": "*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "ec2:CreateNetworkInterface",
+                        "Resource": [
+                            Sub(f"{ec2}:network-interface/*"),
+                            Sub(f"{ec2}:subnet/*"),
+                            Sub(f"{ec2}:security-group/*"),
+                        ],
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "ec2:DeleteNetworkInterface",
+                            "ec2:AssignPrivateIpAddresses",
+                            "ec2:UnassignPrivateIpAddresses",
+                        ],
+                        "Resource": Sub(f"{ec2}:network-interface/*"),
+                    },
+                ],
+            },
+        },
+    }
+    rules = {
+        f"{VPC_PROVIDER}VpcComplete": {
+            "RuleCondition": given,
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", groups]}, ""]}]},
+                    "AssertDescription": f"{VPC_PROVIDER}SubnetIds needs {VPC_PROVIDER}SecurityGroupIds",
+                }
+            ],
+        }
+    }
+    return {VPC_CONDITION: given}, rules
+
+
 def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
     """The template as a tree of plain values and :class:`Tag` intrinsics."""
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
     for spec in specs:
         resources.update(_resources(spec))
+    conditions, rules = _vpc_parts(resources) if f"{VPC_PROVIDER}Function" in resources else ({}, {})
+    for spec in specs:
         outputs[f"{spec.suffix}ServiceToken"] = {
             "Description": f"ServiceToken of {spec.resource_type} (also usable as the three-part "
             f"{spec.schema.get('typeName', spec.resource_type)} alias)",
@@ -325,6 +420,7 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
                 }
                 for bucket_list in iam.BUCKET_LISTS
             },
+            **(VPC_PARAMETERS if conditions else {}),
             "Architecture": {
                 "Type": "String",
                 "Default": "arm64",
@@ -345,6 +441,7 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
                 },
             }
         },
+        **({"Conditions": conditions, "Rules": rules} if conditions else {}),
         "Resources": resources,
         "Outputs": outputs,
     }

@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gapfill.bundling import rdsca
+
 REPO = Path(__file__).resolve().parents[2]
 ZIP_NAME = "gapfill-providers.zip"
 MANIFEST_NAME = "gapfill-providers.json"
@@ -99,8 +101,11 @@ class BuildResult:
     groups: dict[str, int] = field(default_factory=dict)
     #: What was installed from which verified wheel: name, version, wheel, sha256.
     dependencies: list[dict[str, str]] = field(default_factory=list)
+    #: Where the RDS certificate bundle came from and its digest (providers' zip only).
+    ca_bundle: dict[str, object] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, object]:
+        extra: dict[str, object] = {"ca_bundle": self.ca_bundle} if self.ca_bundle else {}
         return {
             "zip": self.path.name,
             "arch": self.arch,
@@ -110,6 +115,7 @@ class BuildResult:
             "unzipped_bytes": self.unzipped_bytes,
             "files": self.files,
             "dependencies": self.dependencies,
+            **extra,
         }
 
     def summary(self, top: int = 12) -> str:
@@ -390,8 +396,10 @@ def build(
     cache: Path = DEFAULT_CACHE,
     requirements: Path | None = None,
     python_version: str = PYTHON_VERSION,
+    ca_source: rdsca.NpmSource = rdsca.RDS_CA,
 ) -> BuildResult:
-    """Build ``<output_dir>/gapfill-providers.zip`` (and its JSON manifest)."""
+    """Build ``<output_dir>/gapfill-providers.zip`` (and its JSON manifest), with the RDS
+    certificate bundle (:mod:`gapfill.bundling.rdsca`) for ``Custom::PostgresSql``."""
     if arch not in PLATFORMS:
         raise BuildError(f"unknown architecture '{arch}' (choose {', '.join(PLATFORMS)})")
     pins = read_pins(requirements or root / "packaging" / "requirements.txt")
@@ -401,8 +409,15 @@ def build(
         site = Path(tmp)
         installed = install_site(pins, wheels, site, arch, python_version)
         entries = collect(root, site)
+        bundle = Path(tmp) / "ca" / rdsca.BUNDLE_ENTRY
+        try:
+            ca_record = rdsca.write_bundle(cache, bundle, ca_source)
+        except rdsca.CaBundleError as exc:
+            raise BuildError(f"RDS certificate bundle: {exc}") from exc
+        entries[rdsca.BUNDLE_ENTRY] = bundle
         result = finish_zip(entries, output_dir / ZIP_NAME, arch)
         result.dependencies = [wheel.record() for wheel in installed]
+        result.ca_bundle = ca_record
     (output_dir / MANIFEST_NAME).write_text(json.dumps(result.manifest(), indent=2) + "\n", encoding="utf-8")
     return result
 

@@ -647,8 +647,12 @@ def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
             for name, params in APPLICATIONS
         ]
     path = Path(template)
-    defaults = dict(APPLICATIONS)
-    return [(path, Path(given) if given else SEED_DIR / defaults.get(path.name, "local-parameters.json"))]
+    if given:
+        return [(path, Path(given))]
+    own = path.parent / "parameters" / "local.json"  # an application in its own folder
+    if path.name not in dict(APPLICATIONS) and own.is_file():
+        return [(path, own)]
+    return [(path, SEED_DIR / dict(APPLICATIONS).get(path.name, "local-parameters.json"))]
 
 
 def main(args: argparse.Namespace) -> int:

@@ -260,7 +260,18 @@ def _api_v2(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
     return StandIn(created["ApiId"], {"ApiEndpoint": created["ApiEndpoint"], "ApiId": created["ApiId"]}, True)
 
 
+def _db_instance(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+    """RDS for PostgreSQL: the embedded server (gapfill/local/rds.py); other engines synthetic."""
+    from gapfill.local import rds
+
+    if not rds.is_postgres(props):
+        return synthetic(stack, logical_id, "AWS::RDS::DBInstance")
+    ref, attributes = rds.db_instance(stack, logical_id, props)
+    return StandIn(ref, attributes, True)
+
+
 MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
+    "AWS::RDS::DBInstance": _db_instance,
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
     "AWS::SNS::Topic": _topic,

