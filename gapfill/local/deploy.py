@@ -38,7 +38,11 @@ SEED_DIR = Path(__file__).resolve().parent / "seed"
 REGION = "us-east-1"
 SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
 #: What the job plays without --template: (template, its local parameter file in seed/).
-APPLICATIONS = (("main.yaml", "local-parameters.json"), ("qr-upload.yaml", "qr-upload-local-parameters.json"))
+APPLICATIONS = (
+    ("main.yaml", "local-parameters.json"),
+    ("qr-upload.yaml", "qr-upload-local-parameters.json"),
+    ("concert-platform/platform.yaml", "concert-platform-local-parameters.json"),
+)
 
 
 class LocalDeployError(RuntimeError):
@@ -250,6 +254,7 @@ class LocalDeployment:
                 else self.stacks[name].outputs[attr.split(".", 1)[1]]
             ),
             imports=self._imports,
+            mappings=self.root.get("Mappings", {}),
         )
         for name, resource in self._stack_order():
             if "Condition" in resource and not root_scope.condition(str(resource["Condition"])):
@@ -655,7 +660,15 @@ def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
         ]
     path = Path(template)
     defaults = dict(APPLICATIONS)
-    return [(path, Path(given) if given else SEED_DIR / defaults.get(path.name, "local-parameters.json"))]
+    default = defaults.get(_application_key(path), "local-parameters.json")
+    return [(path, Path(given) if given else SEED_DIR / default)]
+
+
+def _application_key(path: Path) -> str:
+    """A template's key in APPLICATIONS: its path under templates/, so that a template in a
+    subfolder (concert-platform/platform.yaml) finds its own parameters, not a namesake's."""
+    resolved, templates = path.resolve(), ROOT / "templates"
+    return resolved.relative_to(templates).as_posix() if resolved.is_relative_to(templates) else path.name
 
 
 def main(args: argparse.Namespace) -> int:
