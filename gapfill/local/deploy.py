@@ -5,7 +5,8 @@ created in it; the ``Custom::`` resources of a template (the nested stacks of a 
 such as ``templates/main.yaml``, or a flat template such as ``templates/qr-upload.yaml``) are
 created through CloudFormation's side of the protocol, in dependency order, with their
 properties as written and the intrinsic functions they use resolved. Without ``--template``
-the job plays every application: the contact centre (``main.yaml``) and the QR upload stack.
+the job plays every application: the contact centre (``main.yaml``), the QR upload stack and the
+concert data platform (``concert-platform/platform.yaml``).
 Parameters are checked as CloudFormation checks them (AllowedValues, AllowedPattern, lengths,
 ranges). ``--rehearse`` then plays a stack update (one change in place, one that forces a
 replacement, the old resource deleted afterwards as CloudFormation does; what a stack does not
