@@ -5,7 +5,8 @@ created in it; the ``Custom::`` resources of a template (the nested stacks of a 
 such as ``templates/main.yaml``, or a flat template such as ``templates/qr-upload.yaml``) are
 created through CloudFormation's side of the protocol, in dependency order, with their
 properties as written and the intrinsic functions they use resolved. Without ``--template``
-the job plays every application: the contact centre (``main.yaml``) and the QR upload stack.
+the job plays every application: the contact centre (``main.yaml``), the QR upload stack and the
+concert data platform (``concert-platform/platform.yaml``).
 Parameters are checked as CloudFormation checks them (AllowedValues, AllowedPattern, lengths,
 ranges). ``--rehearse`` then plays a stack update (one change in place, one that forces a
 replacement, the old resource deleted afterwards as CloudFormation does; what a stack does not
@@ -39,7 +40,11 @@ SEED_DIR = Path(__file__).resolve().parent / "seed"
 REGION = "us-east-1"
 SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
 #: What the job plays without --template: (template, its local parameter file in seed/).
-APPLICATIONS = (("main.yaml", "local-parameters.json"), ("qr-upload.yaml", "qr-upload-local-parameters.json"))
+APPLICATIONS = (
+    ("main.yaml", "local-parameters.json"),
+    ("qr-upload.yaml", "qr-upload-local-parameters.json"),
+    ("concert-platform/platform.yaml", "concert-platform-local-parameters.json"),
+)
 
 
 class LocalDeployError(RuntimeError):
@@ -251,6 +256,7 @@ class LocalDeployment:
                 else self.stacks[name].outputs[attr.split(".", 1)[1]]
             ),
             imports=self._imports,
+            mappings=self.root.get("Mappings", {}),
         )
         for name, resource in self._stack_order():
             if "Condition" in resource and not root_scope.condition(str(resource["Condition"])):
@@ -649,10 +655,19 @@ def plays(args: argparse.Namespace) -> list[tuple[Path, Path]]:
     path = Path(template)
     if given:
         return [(path, Path(given))]
+    defaults = dict(APPLICATIONS)
+    key = _application_key(path)
     own = path.parent / "parameters" / "local.json"  # an application in its own folder
-    if path.name not in dict(APPLICATIONS) and own.is_file():
+    if key not in defaults and own.is_file():
         return [(path, own)]
-    return [(path, SEED_DIR / dict(APPLICATIONS).get(path.name, "local-parameters.json"))]
+    return [(path, SEED_DIR / defaults.get(key, "local-parameters.json"))]
+
+
+def _application_key(path: Path) -> str:
+    """A template's key in APPLICATIONS: its path under templates/, so that a template in a
+    subfolder (concert-platform/platform.yaml) finds its own parameters, not a namesake's."""
+    resolved, templates = path.resolve(), ROOT / "templates"
+    return resolved.relative_to(templates).as_posix() if resolved.is_relative_to(templates) else path.name
 
 
 def main(args: argparse.Namespace) -> int:

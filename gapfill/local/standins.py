@@ -270,6 +270,20 @@ def _db_instance(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
     return StandIn(ref, attributes, True)
 
 
+def _redshift_serverless(kind: str, key: str) -> Callable[[str, str, dict[str, Any]], StandIn]:
+    """A namespace or workgroup by its name (Ref returns the name); the emulator's redshift-data
+    keeps one database per workgroup name and needs no record of the workgroup itself."""
+
+    def make(stack: str, logical_id: str, props: dict[str, Any]) -> StandIn:
+        name = _name(stack, logical_id, props, key, 64)
+        arn = f"arn:aws:redshift-serverless:{REGION}:{EMULATOR_ACCOUNT_ID}:{kind}/{_suffix(stack, name)}"
+        return StandIn(
+            name, {f"{kind.capitalize()}.{key}": name, f"{kind.capitalize()}.{kind.capitalize()}Arn": arn}
+        )
+
+    return make
+
+
 MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::RDS::DBInstance": _db_instance,
     "AWS::S3::Bucket": _bucket,
@@ -289,6 +303,8 @@ MAKERS: dict[str, Callable[[str, str, dict[str, Any]], StandIn]] = {
     "AWS::Connect::RoutingProfile": _connect_routing_profile,
     "AWS::CloudFront::Distribution": _distribution,
     "AWS::ApiGatewayV2::Api": _api_v2,
+    "AWS::RedshiftServerless::Namespace": _redshift_serverless("namespace", "NamespaceName"),
+    "AWS::RedshiftServerless::Workgroup": _redshift_serverless("workgroup", "WorkgroupName"),
 }
 
 

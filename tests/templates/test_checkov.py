@@ -11,7 +11,16 @@ from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
-STACKS = ("main", "connect", "frontend", "backend", "chat", "qr-upload")
+CONCERT_PLATFORM = ("platform", "networking", "storage", "compute", "chatbot", "monitoring", "logging")
+STACKS = (
+    "main",
+    "connect",
+    "frontend",
+    "backend",
+    "chat",
+    "qr-upload",
+    *(f"concert-platform/{name}" for name in CONCERT_PLATFORM),
+)
 
 
 @pytest.mark.tools
