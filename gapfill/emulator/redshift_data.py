@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gapfill.emulator import documented
+from gapfill.emulator import documented, redshift_principals
 
 BATCH_RULE = documented.rule(
     id="redshift-data.batch-execute.one-transaction",
@@ -93,6 +94,8 @@ class Databases:
     def __init__(self) -> None:
         self.connections: dict[tuple[str, ...], Any] = {}
         self.runs: dict[str, Run] = {}
+        #: users, groups and roles each database has made (keyed by its connection's id)
+        self.principals: dict[int, set[redshift_principals.Principal]] = {}
         self.lock = threading.Lock()
 
     def connection(self, key: tuple[str, ...]) -> Any:
@@ -106,31 +109,53 @@ class Databases:
 STATE = Databases()
 
 
-def redshift_to_duckdb(sql: str) -> list[tuple[str, bool]]:
+#: What one Redshift statement becomes: DuckDB SQL to run (and whether it returns rows), or,
+#: for a statement about users, groups, roles or privileges, its Redshift text (``principal``).
+Localised = tuple[str, bool, bool]
+
+
+def localised(sql: str) -> list[Localised]:
     """Parse as Redshift (raising sqlglot's ParseError as Redshift would refuse the text) and
-    transpile each statement to DuckDB, modelling what DuckDB lacks (see :func:`_localise`)."""
+    transpile each statement to DuckDB, modelling what DuckDB lacks (see :func:`_localise`);
+    principal statements are kept as written for :mod:`redshift_principals`."""
     import sqlglot
 
-    out: list[tuple[str, bool]] = []
+    out: list[Localised] = []
     for expression in sqlglot.parse(sql, read="redshift"):
-        if expression is not None:
-            out.extend(_localise(expression))
+        if expression is None:
+            continue
+        text = expression.sql(dialect="redshift")
+        if redshift_principals.handles(text):
+            out.append((text, False, True))
+        else:
+            out.extend((statement, query, False) for statement, query in _localise(expression))
     return out
+
+
+def redshift_to_duckdb(sql: str) -> list[tuple[str, bool]]:
+    """The DuckDB statements of ``sql`` (principal statements have none)."""
+    return [(statement, query) for statement, query, principal in localised(sql) if not principal]
 
 
 def _localise(expression: Any) -> list[tuple[str, bool]]:
     """IDENTITY(seed, step) becomes a sequence default; ENCODE, DISTKEY, SORTKEY and DISTSTYLE
-    (storage layout, no meaning to results) are dropped; SUPER is stored as JSON."""
+    (storage layout, no meaning to results) are dropped, and so are primary key, unique and
+    foreign key constraints, which Redshift does not enforce; SUPER is stored as JSON."""
     from sqlglot import exp
 
     before: list[str] = []
     if isinstance(expression, exp.Create) and expression.kind == "TABLE":
         table = expression.this.this if isinstance(expression.this, exp.Schema) else expression.this
         table_name = table.name if isinstance(table, exp.Table) else "t"
+        if isinstance(expression.this, exp.Schema):
+            elements: list[Any] = list(expression.this.expressions)
+            for element in elements:
+                if isinstance(element, _table_constraints()):
+                    element.pop()
         for column in expression.find_all(exp.ColumnDef):
             for constraint in list(column.constraints):
                 kind = constraint.kind
-                if isinstance(kind, exp.EncodeColumnConstraint):
+                if isinstance(kind, (exp.EncodeColumnConstraint, *_column_constraints())):
                     constraint.pop()
                 elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
                     sequence = f"{table_name}_{column.name}_identity"
@@ -157,14 +182,55 @@ def _localise(expression: Any) -> list[tuple[str, bool]]:
     return [*((b, False) for b in before), (expression.sql(dialect="duckdb"), query)]
 
 
+INFORMATIONAL_RULE = documented.rule(
+    id="redshift-data.informational-constraints",
+    service="redshift-data",
+    operations=("ExecuteStatement", "BatchExecuteStatement"),
+    source="https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html",
+    fact=(
+        "Uniqueness, primary key, and foreign key constraints are informational only; they are "
+        "not enforced by Amazon Redshift. NOT NULL constraints are enforced."
+    ),
+)
+
+
+def _column_constraints() -> tuple[type[Any], ...]:
+    from sqlglot import exp
+
+    return (exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint, exp.Reference)
+
+
+def _table_constraints() -> tuple[type[Any], ...]:
+    from sqlglot import exp
+
+    return (exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint, exp.Constraint)
+
+
+def _schema_exists(connection: Any) -> Callable[[str], bool]:
+    def exists(name: str) -> bool:
+        found = connection.execute(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
+    return exists
+
+
 def execute(run: Run, connection: Any) -> None:
     """Run a batch in one transaction; the first failure rolls everything back."""
     import sqlglot.errors
 
+    known = STATE.principals.setdefault(id(connection), set())
+    saved = set(known)  # principals made by a failed batch are rolled back with it
     connection.execute("BEGIN TRANSACTION")
     for index, sub in enumerate(run.subs):
         try:
-            for statement, query in redshift_to_duckdb(sub.sql):
+            for statement, query, principal in localised(sub.sql):
+                if principal:
+                    refused = redshift_principals.apply(statement, known, _schema_exists(connection))
+                    if refused:
+                        raise RuntimeError(refused)
+                    continue
                 cursor = connection.execute(statement)
                 if query and cursor.description:
                     sub.columns = [d[0] for d in cursor.description]
@@ -179,6 +245,8 @@ def execute(run: Run, connection: Any) -> None:
             break
     if run.status == "FAILED":
         connection.execute("ROLLBACK")
+        known.clear()
+        known.update(saved)
     else:
         connection.execute("COMMIT")
 

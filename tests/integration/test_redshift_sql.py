@@ -122,3 +122,35 @@ def test_a_provisioned_cluster_with_a_database_user_works(cfn: Any, unique: Any)
     created = cfn.create(TYPE, props)
     assert created.ok, created.reason
     assert created.physical_id.startswith(f"redshift-sql:{props['ClusterIdentifier']}/dev:")
+
+
+def test_roles_and_grants_run_as_migrations_and_keys_are_informational(
+    cfn: Any, aws: Callable[[str], Any], unique: Any
+) -> None:
+    """A reader role and its grants are a migration like any other (Redshift runs them; DuckDB
+    has no counterpart), and a foreign key does not refuse rows, as on Redshift."""
+    props = base(unique)
+    access = {
+        "Id": "002-reader",
+        "Statements": [
+            "CREATE SCHEMA reporting",
+            "CREATE ROLE concert_reader",
+            "GRANT USAGE ON SCHEMA reporting TO ROLE concert_reader",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ROLE concert_reader",
+            "CREATE TABLE reporting.sales (id BIGINT PRIMARY KEY, artist_id BIGINT REFERENCES artists(artist_id))",
+            "INSERT INTO reporting.sales VALUES (1, 999), (1, 998)",  # no such artist, same key
+        ],
+    }
+    created = cfn.create(TYPE, {**props, "Migrations": [SCHEMA, access]})
+    assert created.ok, created.reason
+    assert query(aws, props, "SELECT count(*) FROM reporting.sales") == [[2]]
+    wrong = {"Id": "003-typo", "Statements": ["GRANT USAGE ON SCHEMA reporting TO ROLE concert_readers"]}
+    failed = cfn.update(TYPE, created.physical_id, {**props, "Migrations": [SCHEMA, access, wrong]}, props)
+    assert not failed.ok
+    assert 'role "concert_readers" does not exist' in failed.reason
+    again = {"Id": "003-again", "Statements": ["CREATE ROLE r2", "CREATE ROLE concert_reader"]}
+    twice = cfn.update(TYPE, created.physical_id, {**props, "Migrations": [SCHEMA, access, again]}, props)
+    assert 'role "concert_reader" already exists' in twice.reason
+    fixed = {"Id": "003-again", "Statements": ["CREATE ROLE r2"]}
+    later = cfn.update(TYPE, created.physical_id, {**props, "Migrations": [SCHEMA, access, fixed]}, props)
+    assert later.ok, "r2 of the failed batch was rolled back with it: " + later.reason
