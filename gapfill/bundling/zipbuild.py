@@ -101,7 +101,10 @@ class BuildResult:
     dependencies: list[dict[str, str]] = field(default_factory=list)
 
     def manifest(self) -> dict[str, object]:
+        from providers import __version__
+
         return {
+            "version": __version__,
             "zip": self.path.name,
             "arch": self.arch,
             "python": PYTHON_VERSION,

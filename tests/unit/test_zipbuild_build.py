@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import providers
 from gapfill.bundling import zipbuild
 from gapfill.cli import build_parser
 
@@ -52,6 +53,11 @@ def test_contents(built: zipbuild.BuildResult, tree: Path) -> None:
 def test_manifest_and_summary(built: zipbuild.BuildResult) -> None:
     manifest = json.loads((built.path.parent / zipbuild.MANIFEST_NAME).read_text())
     assert manifest["arch"] == "arm64"
+    # The one version, as the zipped code itself carries it.
+    with zipfile.ZipFile(built.path) as archive:
+        init = archive.read("providers/__init__.py").decode()
+    assert manifest["version"] == providers.__version__
+    assert f'__version__ = "{manifest["version"]}"' in init
     assert manifest["sha256"] == built.sha256
     assert manifest["zipped_bytes"] == built.path.stat().st_size
     assert built.zipped_bytes < zipbuild.MAX_ZIPPED
