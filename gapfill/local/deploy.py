@@ -852,23 +852,8 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
             pages += written
         if getattr(args, "keep", False):
             _keep_serving(emulator)
-        rehearsed = [d for d in deployments if getattr(args, "rehearse", False) and not d.failed]
-        upgrade = None
-        if rehearsed:
-            try:
-                upgrade = rehearse_upgrade(region, rehearsed, output)
-            except (LocalDeployError, UnsupportedIntrinsicError) as exc:
-                errors.append(f"gapfill deploy --local: {exc}")
-                print(errors[-1], file=sys.stderr, flush=True)
-        for deployment in rehearsed:
-            try:
-                deployment.rehearse_update()
-                deployment.delete_all()
-            except (LocalDeployError, UnsupportedIntrinsicError) as exc:
-                errors.append(f"gapfill deploy --local: {exc}")
-                print(errors[-1], file=sys.stderr, flush=True)
-        if upgrade is not None:
-            notes = upgrade.check(rehearsed)
+        if getattr(args, "rehearse", False):
+            notes = _rehearse(region, [d for d in deployments if not d.failed], output, errors)
         code = _summary(deployments, pages, errors, started, notes)
         from gapfill.emulator.iam import report as iam_report  # calls checked against each role
 
@@ -879,6 +864,31 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
     finally:
         for deployment in deployments:
             deployment.close()
+
+
+def _rehearse(
+    region: providers_model.Region, rehearsed: list[LocalDeployment], output: Path, errors: list[str]
+) -> list[str]:
+    """The providers' minor upgrade under every stack, then each stack's update and deletion;
+    returns the upgrade's lines for the summary (errors are appended to ``errors``)."""
+
+    def failed(exc: Exception) -> None:
+        errors.append(f"gapfill deploy --local: {exc}")
+        print(errors[-1], file=sys.stderr, flush=True)
+
+    upgrade = None
+    if rehearsed:
+        try:
+            upgrade = rehearse_upgrade(region, rehearsed, output)
+        except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+            failed(exc)
+    for deployment in rehearsed:
+        try:
+            deployment.rehearse_update()
+            deployment.delete_all()
+        except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+            failed(exc)
+    return upgrade.check(rehearsed) if upgrade is not None else []
 
 
 def _keep_serving(emulator: Emulator) -> None:
