@@ -60,3 +60,9 @@ def test_the_changelog_has_an_entry_for_the_version() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## {providers.__version__}\n" in text
     assert "What makes a release major" in text
+
+
+def test_the_readme_states_the_version_it_documents() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"The providers stack (version {providers.__version__}, `gapfill --version`)" in text
+    assert f"-{versioning.current().alias}-ConnectUser-ServiceToken" in text
