@@ -147,3 +147,11 @@ def test_an_existing_version_is_refused_with_what_to_do() -> None:
     stub.add_client_error("create_application_version", "ConflictException", http_status_code=409)
     with stub, pytest.raises(sar.PublishError, match="SAR versions are immutable"):
         sar.publish_calls(client, meta, body, APP_ID, lambda _line: None)
+
+
+def test_the_source_url_is_the_one_the_schemas_name() -> None:
+    urls = {
+        json.loads(path.read_text(encoding="utf-8")).get("sourceUrl")
+        for path in (samtemplate.REPO / "schemas").glob("*.json")
+    }
+    assert urls - {None} == {sar.metadata(TEMPLATE)["SourceCodeUrl"]}  # (not every schema names it)
