@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from gapfill import __version__
 from gapfill.commands import COMMANDS
 
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Firehose encryption and generated pages: run them locally, lint templates, build and deploy."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"gapfill {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

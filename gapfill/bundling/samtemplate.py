@@ -1,9 +1,17 @@
 """Generate ``packaging/template.yaml``, the providers' SAM template, from ``schemas/``.
 
 One function per schema (same code, ``GAPFILL_PROVIDER`` selecting the type), each with
-its own role (:mod:`gapfill.bundling.iam`), its own log group with retention, and an exported
-``ServiceToken`` that stack templates import as ``<stack>-<Suffix>-ServiceToken``. The
-template is generated rather than hand-written so that a new schema, or a new permission
+its own role (:mod:`gapfill.bundling.iam`), its own log group with retention, and a Lambda
+alias ``v<MAJOR>`` (SAM's ``AutoPublishAlias``: every deployment that changes the code
+publishes a version and moves the alias) exported as ``<stack>-v<MAJOR>-<Suffix>-ServiceToken``.
+A ServiceToken can never change on an existing custom resource, so the token is the alias of
+a major: minor and patch releases move it under live stacks, a new major exports new names
+(installed beside the old, docs/upgrading.md). The unversioned ``<stack>-<Suffix>-ServiceToken``
+exports of releases before 1.0 (the unqualified function ARN) stay until 2.0 for the stacks
+created with them. The version comes from ``providers.__version__`` and is in the description,
+``Metadata.Gapfill`` and the Serverless Application Repository's metadata.
+
+The template is generated rather than hand-written so that a new schema, or a new permission
 in one, flows into the deployed roles without anyone editing YAML; the committed file is
 checked against the generator by ``gapfill sam-template --check`` and a test.
 
@@ -16,12 +24,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from gapfill import versioning
 from gapfill.bundling import iam
 
 REPO = Path(__file__).resolve().parents[2]
@@ -124,6 +133,8 @@ class ProviderSpec:
 
     suffix: str
     schema: dict[str, Any]
+    #: The release the template is for (the local upgrade rehearsal renders others).
+    version: versioning.Version = field(default_factory=versioning.current)
 
     @property
     def resource_type(self) -> str:
@@ -158,21 +169,34 @@ class ProviderSpec:
     def function_arn(self) -> str:
         return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + self.function_name
 
+    @property
+    def alias(self) -> str:
+        """The alias CloudFormation invokes (the ServiceToken): the release's major's."""
+        return self.version.alias
+
+    @property
+    def alias_arn(self) -> str:
+        return f"{self.function_arn}:{self.alias}"
+
     def policy(self) -> dict[str, Any]:
+        # Invoked through the alias, a function re-invokes its context's invoked_function_arn,
+        # the alias ARN; the unqualified ARN stays for stacks on the unversioned exports.
         return iam.provider_policy(
             self.schema,
-            function_arn={"Fn::Sub": self.function_arn},
+            function_arn=[{"Fn::Sub": self.function_arn}, {"Fn::Sub": self.alias_arn}],
             log_group_arn={"Fn::GetAtt": [self.log_group_id, "Arn"]},
             suffix=self.suffix,
         )
 
 
-def load_specs(schema_dir: Path = SCHEMA_DIR) -> list[ProviderSpec]:
+def load_specs(
+    schema_dir: Path = SCHEMA_DIR, version: versioning.Version | None = None
+) -> list[ProviderSpec]:
     """Every ``schemas/<Suffix>.json``, sorted by suffix."""
     specs = []
     for path in sorted(schema_dir.glob("*.json")):
         with path.open(encoding="utf-8") as handle:
-            specs.append(ProviderSpec(path.stem, json.load(handle)))
+            specs.append(ProviderSpec(path.stem, json.load(handle), version or versioning.current()))
     return specs
 
 
@@ -270,7 +294,9 @@ def _resources(spec: ProviderSpec) -> dict[str, Any]:
                 # Per function, not in Globals: SAM rewrites relative paths only in resources
                 # when `sam build` moves the template to .aws-sam/build.
                 "CodeUri": CODE_URI,
-                "Description": f"gapfill {spec.resource_type}: {description}"[:256],
+                "Description": f"gapfill {spec.version} {spec.resource_type}: {description}"[:256],
+                # Publishes a version on every code change and moves the major's alias to it.
+                "AutoPublishAlias": spec.alias,
                 "Role": GetAtt(f"{spec.role_id}.Arn"),
                 "Timeout": spec.timeout,
                 "MemorySize": spec.memory,
@@ -382,22 +408,18 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     for spec in specs:
         resources.update(_resources(spec))
+        outputs.update(_outputs(spec))
     conditions, rules = _vpc_parts(resources) if f"{VPC_PROVIDER}Function" in resources else ({}, {})
-    for spec in specs:
-        outputs[f"{spec.suffix}ServiceToken"] = {
-            "Description": f"ServiceToken of {spec.resource_type} (also usable as the three-part "
-            f"{spec.schema.get('typeName', spec.resource_type)} alias)",
-            "Value": GetAtt(f"{spec.function_id}.Arn"),
-            "Export": {"Name": Sub(f"${{AWS::StackName}}-{spec.suffix}-ServiceToken")},
-        }
+    version = specs[0].version if specs else versioning.current()
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": (
-            "gapfill providers: one Lambda function per Custom:: resource type, each with a "
-            "least-privilege role and an exported ServiceToken. Generated from schemas/ by "
-            "`gapfill sam-template`; do not edit by hand."
+            f"gapfill providers {version} (ServiceTokens {version.alias}): one Lambda function per "
+            "Custom:: resource type, each with a least-privilege role and an exported ServiceToken. "
+            "Generated from schemas/ by `gapfill sam-template`; do not edit by hand."
         ),
+        "Metadata": _metadata(version),
         "Parameters": {
             "LogLevel": {
                 "Type": "String",
@@ -444,6 +466,78 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
         **({"Conditions": conditions, "Rules": rules} if conditions else {}),
         "Resources": resources,
         "Outputs": outputs,
+    }
+
+
+def service_token_export(suffix: str, major_alias: str | None = None) -> str:
+    """The export a stack template imports, ``${AWS::StackName}`` left for the providers' stack."""
+    return f"${{AWS::StackName}}-{major_alias or versioning.current().alias}-{suffix}-ServiceToken"
+
+
+def legacy_service_token_export(suffix: str) -> str:
+    """The unversioned export of releases before 1.0 (the unqualified function ARN)."""
+    return f"${{AWS::StackName}}-{suffix}-ServiceToken"
+
+
+def _outputs(spec: ProviderSpec) -> dict[str, Any]:
+    three_part = spec.schema.get("typeName", spec.resource_type)
+    legacy = {
+        # Output ids of the unversioned exports are kept, so stacks importing them see no change.
+        f"{spec.suffix}ServiceToken": {
+            "Description": f"Deprecated (until 2.0): the unversioned ServiceToken of {spec.resource_type} "
+            f"for stacks created before 1.0; new stacks import {spec.alias}",
+            "Value": GetAtt(f"{spec.function_id}.Arn"),
+            "Export": {"Name": Sub(legacy_service_token_export(spec.suffix))},
+        },
+    }
+    return {
+        # Dropped by 2.0, a major change (a new major is installed beside 1.x, which keeps them).
+        **(legacy if spec.version.major == 1 else {}),
+        f"{spec.suffix}ServiceToken{spec.alias.upper()}": {
+            "Description": f"ServiceToken of {spec.resource_type} (also usable as the three-part "
+            f"{three_part} alias): the Lambda alias {spec.alias}, stable for every "
+            f"{spec.alias[1:]}.x release",
+            "Value": Ref(f"{spec.function_id}.Alias"),
+            "Export": {"Name": Sub(service_token_export(spec.suffix, spec.alias))},
+        },
+    }
+
+
+#: The Serverless Application Repository's listing. Name is what users search for and what
+#: SAR prefixes with ``serverlessrepo-`` to name the stack it deploys.
+SAR_NAME = "gapfill-providers"
+SAR_AUTHOR = "gapfill"
+SAR_LICENSE = "Apache-2.0"
+SAR_LABELS = ["cloudformation", "custom-resource", "amazon-connect", "s3", "firehose", "lambda"]
+
+
+def source_code_url() -> str:
+    """``[project.urls] Source`` of pyproject.toml: one place for the repository's address."""
+    import tomllib
+
+    with (REPO / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["urls"]["Source"])
+
+
+def _metadata(version: versioning.Version) -> dict[str, Any]:
+    url = source_code_url()
+    return {
+        "Gapfill": {"Version": str(version), "ServiceTokenAlias": version.alias},
+        "AWS::ServerlessRepo::Application": {
+            "Name": SAR_NAME,
+            "Description": "Lambda-backed CloudFormation custom resources for what native CloudFormation "
+            "cannot do well around Amazon Connect, S3 notifications, Firehose encryption and generated "
+            "pages: schema-validated, never hanging a stack, never destroying what they do not own.",
+            "Author": SAR_AUTHOR,
+            "SpdxLicenseId": SAR_LICENSE,
+            # Relative to this template; `sam package` / `gapfill publish` upload them.
+            "LicenseUrl": "../LICENSE",
+            "ReadmeUrl": "../README.md",
+            "Labels": SAR_LABELS,
+            "HomePageUrl": url,
+            "SemanticVersion": str(version),
+            "SourceCodeUrl": url,
+        },
     }
 
 

@@ -105,8 +105,11 @@ class BuildResult:
     ca_bundle: dict[str, object] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, object]:
+        from providers import __version__
+
         extra: dict[str, object] = {"ca_bundle": self.ca_bundle} if self.ca_bundle else {}
         return {
+            "version": __version__,
             "zip": self.path.name,
             "arch": self.arch,
             "python": PYTHON_VERSION,

@@ -61,7 +61,7 @@ def register(sub: Any) -> None:
         "--providers-stack",
         default="gapfill-providers",
         metavar="NAME",
-        help="providers stack name; its exports are <NAME>-<Type>-ServiceToken (default gapfill-providers)",
+        help="providers stack name (default gapfill-providers); exports <NAME>-v<MAJOR>-<Type>-ServiceToken",
     )
     parser.add_argument(
         "--stack-name", default="gapfill", metavar="NAME", help="root stack name (default gapfill)"

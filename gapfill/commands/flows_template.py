@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gapfill import flowexport, flowtemplate
+from gapfill import flowexport, flowtemplate, versioning
 
 
 def register(actions: Any) -> None:
@@ -201,7 +201,11 @@ def yaml_resource(
     name = export.name or path.stem
     props: dict[str, Any] = {
         "ServiceToken": {
-            "Fn::ImportValue": {"Fn::Sub": "${ProvidersStackName}-ConnectContactFlow-ServiceToken"}
+            "Fn::ImportValue": {
+                "Fn::Sub": "${ProvidersStackName}-"
+                + versioning.current().alias
+                + "-ConnectContactFlow-ServiceToken"
+            }
         },
         "InstanceArn": {"Ref": "InstanceArn"},
         "Name": name,

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gapfill import versioning
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
 DOCS = ROOT / "docs"
@@ -116,7 +118,7 @@ def render(schema_path: Path) -> str:
         "```yaml",
         "Type: Custom::" + suffix,
         "Properties:",
-        f"  ServiceToken: !ImportValue gapfill-providers-{suffix}-ServiceToken",
+        f"  ServiceToken: !ImportValue gapfill-providers-{versioning.current().alias}-{suffix}-ServiceToken",
     ]
     lines += [
         f"  {name}: {type_label(_resolve(spec, document), document).split(' ')[0]}"

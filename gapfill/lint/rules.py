@@ -11,6 +11,7 @@ of ``CloudFormationLintRule`` it finds here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,62 @@ def _reaches(graph: Mapping[str, set[str]], start: str, goal: str) -> bool:
                 seen.add(nxt)
                 todo.append(nxt)
     return False
+
+
+_VERSIONED_TOKEN = re.compile(r"-v(\d+)-([A-Za-z0-9]+)-ServiceToken$")
+
+
+def _imported_name(token: Any) -> str | None:
+    """The export name (its literal text, ``${...}`` left in) a ServiceToken imports, if any."""
+    if not isinstance(token, Mapping) or set(token) != {"Fn::ImportValue"}:
+        return None
+    name = token["Fn::ImportValue"]
+    if isinstance(name, Mapping) and set(name) == {"Fn::Sub"}:
+        name = name["Fn::Sub"][0] if isinstance(name["Fn::Sub"], list) else name["Fn::Sub"]
+    return name if isinstance(name, str) else None
+
+
+class VersionedServiceToken(CloudFormationLintRule):
+    """A ServiceToken imports the providers' per-major export of its own type.
+
+    CloudFormation cannot change a custom resource's ServiceToken, so the token a resource is
+    created with is the one it keeps: the unversioned ``<stack>-<Type>-ServiceToken`` (before
+    1.0) would follow every future major, and a token of another type would be refused by the
+    function (it serves one type). docs/upgrading.md.
+    """
+
+    id = "W9104"
+    shortdesc = "ServiceToken imports <stack>-v<MAJOR>-<Type>-ServiceToken of the resource's type"
+    description = (
+        "Import the providers' versioned export of the resource's own type, e.g. "
+        "${ProvidersStackName}-v1-ConnectUser-ServiceToken: a ServiceToken can never change later."
+    )
+    source_url = _SOURCE
+    tags = ["resources", "custom", "gapfill"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        matches: list[RuleMatch] = []
+        for name, resource_type, resource in _custom_resources(cfn.template):
+            properties = resource.get("Properties")
+            token = properties.get("ServiceToken") if isinstance(properties, Mapping) else None
+            imported = _imported_name(token)
+            if imported is None or not imported.endswith("-ServiceToken"):
+                continue
+            suffix = resource_type.split("::", 1)[-1]
+            found = _VERSIONED_TOKEN.search(imported)
+            path = ["Resources", name, "Properties", "ServiceToken"]
+            if found is None:
+                matches.append(
+                    RuleMatch(
+                        path,
+                        f"{name}: ServiceToken imports the unversioned '{imported}'; import "
+                        f"'<stack>-v1-{suffix}-ServiceToken' (a ServiceToken can never change later)",
+                    )
+                )
+            elif found.group(2) != suffix:
+                matches.append(
+                    RuleMatch(
+                        path, f"{name}: ServiceToken '{imported}' is the token of Custom::{found.group(2)}"
+                    )
+                )
+        return matches

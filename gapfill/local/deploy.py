@@ -12,6 +12,14 @@ ranges). ``--rehearse`` then plays a stack update (one change in place, one that
 replacement, the old resource deleted afterwards as CloudFormation does; what a stack does not
 offer is skipped and said so) and a stack deletion in reverse order, with the stack's status
 recorded in the emulator as CloudFormation reports it.
+
+ServiceTokens resolve through the exports of a providers stack played from the generated
+``packaging/template.yaml`` (:mod:`gapfill.local.providers_stack`): a template importing an
+export the providers do not create fails here as in CloudFormation, and each event runs the
+build its alias points at. ``--rehearse`` first upgrades the providers to the next minor
+release (a copy of the tree at that version, loaded as separate modules) under the live stacks,
+updates the stacks with their templates unchanged (no custom resource changes, so none is sent
+an event or replaced), and then requires every later answer to come from the new code.
 """
 
 from __future__ import annotations
@@ -29,16 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gapfill import versioning
 from gapfill.deploy.params import load as load_parameters
 from gapfill.emulator.server import EMULATOR_ACCOUNT_ID, Emulator
 from gapfill.local import intrinsics, stacks, standins
+from gapfill.local import providers_stack as providers_model
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
 from gapfill.local.template import load
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 REGION = "us-east-1"
-SERVICE_TOKEN_SUFFIX = "-ServiceToken"  # noqa: S105 - an export name suffix, not a secret
+#: The providers' stack the local parameter files name (ProvidersStackName).
+PROVIDERS_STACK = "gapfill-providers"
 #: What the job plays without --template: (template, its local parameter file in seed/).
 APPLICATIONS = (
     ("main.yaml", "local-parameters.json"),
@@ -61,6 +72,8 @@ class Row:
     physical_id: str
     seconds: float
     reason: str = ""
+    #: The version of the code that answered (the build the ServiceToken's alias points at).
+    code_version: str = ""
 
 
 @dataclass
@@ -104,15 +117,17 @@ class LocalDeployment:
         *,
         progress: Callable[[str], None] = _progress,
         stack_name: str = "gapfill-local",
+        providers: providers_model.Region | None = None,
     ) -> None:
         from gapfill.local.protocol import LocalCloudFormation
 
+        self.providers = providers or installed_providers()
         self.root_template = root_template
         self.root = load_template(root_template)
         self.root_parameters = _with_defaults(self.root, parameters)
         self.progress = progress
         self.stack_name = stack_name
-        self.cfn = LocalCloudFormation(stack_name=stack_name)
+        self.cfn = LocalCloudFormation(stack_name=stack_name, router=self._route)
         self.stacks: dict[str, Stack] = {}
         self.rows: list[Row] = []
         self.created: list[CustomResource] = []
@@ -132,13 +147,22 @@ class LocalDeployment:
         }
 
     def _imports(self, name: str) -> Any:
-        if name.endswith(SERVICE_TOKEN_SUFFIX):
-            return (
-                f"arn:aws:lambda:{REGION}:{EMULATOR_ACCOUNT_ID}:function:{name[: -len(SERVICE_TOKEN_SUFFIX)]}"
-            )
+        if name in self.providers.exports:
+            return self.providers.import_value(name, self.stack_name)
         if name in self.exports:
             return self.exports[name]
-        raise LocalDeployError(f"Fn::ImportValue '{name}': no stack here exports it")
+        hint = ""
+        if name.endswith("-ServiceToken"):
+            hint = (
+                f" (the providers stacks export e.g. {next(iter(sorted(self.providers.exports)), 'nothing')})"
+            )
+        raise LocalDeployError(f"Fn::ImportValue '{name}': no stack here exports it{hint}")
+
+    def _route(self, service_token: str) -> providers_model.Target:
+        try:
+            return self.providers.route(service_token)
+        except providers_model.ProvidersStackError as exc:
+            raise LocalDeployError(f"Lambda invoke: {exc}") from None
 
     def _scope(self, stack: Stack) -> Scope:
         conditions = stack.template.get("Conditions", {})
@@ -340,6 +364,7 @@ class LocalDeployment:
             answer.physical_id if answer.puts else "",
             seconds,
             answer.reason if status != "SUCCESS" else "",
+            answer.code_version,
         )
         self.rows.append(row)
         mark = "ok " if status == "SUCCESS" else "ERR"
@@ -415,6 +440,41 @@ class LocalDeployment:
                 ),
             )
 
+    def update_unchanged(self) -> list[str]:
+        """A stack update with the template and parameters unchanged, after the providers were
+        upgraded: CloudFormation sends a custom resource an event only when its properties
+        changed, and refuses a changed ServiceToken. Every property is resolved again (the
+        ServiceTokens through the upgraded providers' exports); returns what changed (nothing,
+        when the tokens are stable), each change also a FAILED row."""
+        self.progress(f"== rehearsal: stack update, template unchanged ({self.root_template.name})")
+        stacks.record(self.cfn.stack_id, "UPDATE_IN_PROGRESS")
+        changed = []
+        for custom in self.created:
+            stack = self.stacks[custom.stack]
+            resource = stack.resources[custom.logical_id]
+            now = intrinsics.resolve(resource.get("Properties", {}), self._scope(stack))
+            if now == custom.properties:
+                continue
+            token = now.get("ServiceToken") != custom.properties.get("ServiceToken")
+            reason = (
+                f"ServiceToken {custom.properties.get('ServiceToken')} -> {now.get('ServiceToken')}: "
+                "CloudFormation does not support updating a ServiceToken"
+                if token
+                else "properties changed although the template did not"
+            )
+            changed.append(f"{custom.stack}/{custom.logical_id}: {reason}")
+            self.rows.append(
+                Row(
+                    custom.stack, custom.logical_id, custom.resource_type, "UPDATE", "FAILED", "", 0.0, reason
+                )
+            )
+        stacks.record(self.cfn.stack_id, "UPDATE_COMPLETE" if not changed else "UPDATE_ROLLBACK_COMPLETE")
+        self.progress(
+            f"   {len(self.created) - len(changed)} of {len(self.created)} custom resources unchanged "
+            "(same ServiceToken, same properties): no event sent, none replaced"
+        )
+        return changed
+
     def delete_all(self) -> None:
         self.progress(f"== rehearsal: stack deletion (reverse order, {self.root_template.name})")
         stacks.record(self.cfn.stack_id, "DELETE_IN_PROGRESS")
@@ -442,7 +502,7 @@ class LocalDeployment:
 
 def render_table(rows: list[Row]) -> str:
     """The final table: one line per operation, of every stack played."""
-    headers = ("stack", "resource", "type", "operation", "status", "physical id", "time")
+    headers = ("stack", "resource", "type", "operation", "status", "physical id", "code", "time")
     body = [
         (
             r.stack,
@@ -451,6 +511,7 @@ def render_table(rows: list[Row]) -> str:
             r.operation,
             r.status,
             _clip(r.physical_id, 56),
+            r.code_version or "-",
             f"{r.seconds:.2f}s",
         )
         for r in rows
@@ -693,7 +754,75 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def _deploy_one(template: Path, params_path: Path, output: Path) -> tuple[LocalDeployment, list[Path]]:
+def installed_providers(
+    region: providers_model.Region | None = None, stack: str = PROVIDERS_STACK
+) -> providers_model.Region:
+    """The providers' stack as ``sam deploy`` of the generated template leaves it, with this
+    process's code as the deployed build."""
+    region = region or providers_model.Region(REGION, EMULATOR_ACCOUNT_ID)
+    region.deploy(
+        stack, providers_model.template_for(versioning.current()), providers_model.Build.in_process()
+    )
+    return region
+
+
+@dataclass
+class Upgrade:
+    """The providers' upgrade the rehearsal played, and what answered after it."""
+
+    old: str
+    new: str
+    moved: list[str]
+    #: Index of the first row after the upgrade, per deployment.
+    marks: dict[int, int] = field(default_factory=dict)
+
+    def check(self, deployments: list[LocalDeployment]) -> list[str]:
+        """Every answer after the upgrade came from the new code: a line per deployment."""
+        lines = []
+        for deployment in deployments:
+            after = deployment.rows[self.marks.get(id(deployment), len(deployment.rows)) :]
+            for row in after:
+                if row.status == "SUCCESS" and row.code_version != self.new:
+                    row.status, row.reason = "FAILED", f"answered by code {row.code_version}, not {self.new}"
+            answered = {(r.stack, r.logical_id) for r in after if r.code_version == self.new}
+            created = {(c.stack, c.logical_id) for c in deployment.created}
+            lines.append(
+                f"upgrade {self.old} -> {self.new}: {deployment.root_template.name}: "
+                f"{len(created & answered)} of {len(created)} resources answered from {self.new} afterwards, "
+                f"{len([r for r in after if r.operation == 'REPLACE'])} replaced by a rehearsed change only"
+            )
+        return lines
+
+
+def rehearse_upgrade(
+    region: providers_model.Region, deployments: list[LocalDeployment], output: Path
+) -> Upgrade:
+    """Deploy the next minor release of the providers (the tree's code with its version
+    bumped) over the installed providers' stack, then update every stack unchanged."""
+    current = versioning.current()
+    new = current.next_minor()
+    folder = output / "builds" / str(new)
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    build = providers_model.Build.copy_of_tree(new, folder)
+    _progress(f"\n== rehearsal: providers upgrade {current} -> {new} (stack {PROVIDERS_STACK})")
+    try:
+        moved = region.deploy(PROVIDERS_STACK, providers_model.template_for(new), build)
+    except providers_model.ProvidersStackError as exc:
+        raise LocalDeployError(f"providers upgrade {current} -> {new}: {exc}") from None
+    _progress(f"   {len(moved)} aliases moved to the new code, e.g. {moved[0] if moved else 'none'}")
+    upgrade = Upgrade(str(current), build.code_version(), moved)
+    for deployment in deployments:
+        deployment.update_unchanged()
+        upgrade.marks[id(deployment)] = len(deployment.rows)
+    return upgrade
+
+
+def _deploy_one(
+    template: Path, params_path: Path, output: Path, providers: providers_model.Region | None = None
+) -> tuple[LocalDeployment, list[Path]]:
     """Deploy one template; a LocalDeployError is reported in one line by the caller."""
     print(
         f"\n== template {_relative(template)}, parameters "
@@ -702,7 +831,7 @@ def _deploy_one(template: Path, params_path: Path, output: Path) -> tuple[LocalD
     )
     parameters = load_parameters(params_path) if params_path.is_file() else {}
     stack_name = "gapfill-local" if template.name == "main.yaml" else f"gapfill-local-{template.stem}"
-    deployment = LocalDeployment(template, parameters, stack_name=stack_name)
+    deployment = LocalDeployment(template, parameters, stack_name=stack_name, providers=providers)
     try:
         seed(deployment.root_parameters)
         deployment.deploy()
@@ -721,10 +850,12 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
     pages: list[Path] = []
     errors: list[str] = []
     started = time.time()
+    region = installed_providers()
+    notes: list[str] = []
     try:
         for template, params_path in played:
             try:
-                deployment, written = _deploy_one(template, params_path, output)
+                deployment, written = _deploy_one(template, params_path, output, region)
             except (LocalDeployError, UnsupportedIntrinsicError, standins.StandInError) as exc:
                 errors.append(f"gapfill deploy --local: {exc}")
                 print(errors[-1], file=sys.stderr, flush=True)
@@ -733,15 +864,9 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
             pages += written
         if getattr(args, "keep", False):
             _keep_serving(emulator)
-        for deployment in deployments:
-            if getattr(args, "rehearse", False) and not deployment.failed:
-                try:
-                    deployment.rehearse_update()
-                    deployment.delete_all()
-                except (LocalDeployError, UnsupportedIntrinsicError) as exc:
-                    errors.append(f"gapfill deploy --local: {exc}")
-                    print(errors[-1], file=sys.stderr, flush=True)
-        code = _summary(deployments, pages, errors, started)
+        if getattr(args, "rehearse", False):
+            notes = _rehearse(region, [d for d in deployments if not d.failed], output, errors)
+        code = _summary(deployments, pages, errors, started, notes)
         from gapfill.emulator.iam import report as iam_report  # calls checked against each role
 
         print(
@@ -751,6 +876,31 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
     finally:
         for deployment in deployments:
             deployment.close()
+
+
+def _rehearse(
+    region: providers_model.Region, rehearsed: list[LocalDeployment], output: Path, errors: list[str]
+) -> list[str]:
+    """The providers' minor upgrade under every stack, then each stack's update and deletion;
+    returns the upgrade's lines for the summary (errors are appended to ``errors``)."""
+
+    def failed(exc: Exception) -> None:
+        errors.append(f"gapfill deploy --local: {exc}")
+        print(errors[-1], file=sys.stderr, flush=True)
+
+    upgrade = None
+    if rehearsed:
+        try:
+            upgrade = rehearse_upgrade(region, rehearsed, output)
+        except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+            failed(exc)
+    for deployment in rehearsed:
+        try:
+            deployment.rehearse_update()
+            deployment.delete_all()
+        except (LocalDeployError, UnsupportedIntrinsicError) as exc:
+            failed(exc)
+    return upgrade.check(rehearsed) if upgrade is not None else []
 
 
 def _keep_serving(emulator: Emulator) -> None:
@@ -767,7 +917,13 @@ def _keep_serving(emulator: Emulator) -> None:
     print("", flush=True)
 
 
-def _summary(deployments: list[LocalDeployment], pages: list[Path], errors: list[str], started: float) -> int:
+def _summary(
+    deployments: list[LocalDeployment],
+    pages: list[Path],
+    errors: list[str],
+    started: float,
+    notes: list[str] | None = None,
+) -> int:
     rows = [row for deployment in deployments for row in deployment.rows]
     if rows:
         print("\n" + render_table(rows), flush=True)
@@ -778,6 +934,8 @@ def _summary(deployments: list[LocalDeployment], pages: list[Path], errors: list
     for deployment in deployments:
         for note in deployment.skipped:
             print(f"rehearsal: {note}", flush=True)
+    for note in notes or []:
+        print(f"rehearsal: {note}", flush=True)
     failed = [row for row in rows if row.status != "SUCCESS"]
     names = ", ".join(d.root_template.name for d in deployments) or "nothing"
     seconds = time.time() - started

@@ -9,6 +9,7 @@ contract suite, ``gapfill invoke`` and ``gapfill deploy --local``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -103,10 +104,15 @@ class LocalContext:
     function_name: str = "gapfill-local"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started: float = field(default_factory=time.time)
+    #: The ARN the function was invoked by (an alias ARN when the ServiceToken is one).
+    invoked_arn: str = ""
+    function_version: str = "$LATEST"
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{DEFAULT_REGION}:{EMULATOR_ACCOUNT_ID}:function:{self.function_name}"
+        return self.invoked_arn or (
+            f"arn:aws:lambda:{DEFAULT_REGION}:{EMULATOR_ACCOUNT_ID}:function:{self.function_name}"
+        )
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.started + self.timeout_seconds - time.time()) * 1000))
@@ -120,6 +126,8 @@ class Answer:
     puts: list[Put]
     invocations: int
     seconds: float
+    #: The version the code that answered says it is (with a router: the routed build's).
+    code_version: str = ""
 
     @property
     def body(self) -> dict[str, Any]:
@@ -149,6 +157,8 @@ class Answer:
 
 
 Handler = Callable[[dict[str, Any], Any], Any]
+#: ServiceToken -> what Lambda runs for it (gapfill.local.providers_stack.Region.route).
+Router = Callable[[str], Any]
 
 
 def _default_handler() -> Handler:
@@ -171,8 +181,12 @@ class LocalCloudFormation:
         stack_name: str = "gapfill-local",
         region: str = DEFAULT_REGION,
         function_timeout: float = 900.0,
+        router: Router | None = None,
     ) -> None:
         self.handler = handler or _default_handler()
+        #: Routes each event by its ServiceToken to a build (its code, alias and version);
+        #: without one every event goes to ``handler``.
+        self.router = router
         self.region = region
         self.stack_id = f"arn:aws:cloudformation:{region}:{EMULATOR_ACCOUNT_ID}:stack/{stack_name}/" + str(
             uuid.uuid5(uuid.NAMESPACE_URL, stack_name)
@@ -207,7 +221,11 @@ class LocalCloudFormation:
         request_id: str | None = None,
         service_token: str | None = None,
     ) -> dict[str, Any]:
-        token = service_token or f"arn:aws:lambda:{self.region}:{EMULATOR_ACCOUNT_ID}:function:gapfill-local"
+        token = (
+            service_token
+            or str((properties or {}).get("ServiceToken") or "")
+            or f"arn:aws:lambda:{self.region}:{EMULATOR_ACCOUNT_ID}:function:gapfill-local"
+        )
         props = {"ServiceToken": token, **stringify(dict(properties or {}))}
         event: dict[str, Any] = {
             "RequestType": request_type,
@@ -227,13 +245,40 @@ class LocalCloudFormation:
 
     def send(self, event: dict[str, Any], *, wait: float = 5.0) -> Answer:
         """Invoke the handler with ``event`` (its ResponseURL filled in) and collect PUTs."""
-        from gapfill.emulator.iam import provider_environment, provider_role, signing_as
-        from providers.core import engine
-
         token = uuid.uuid4().hex
         event = dict(event)
         event["ResponseURL"] = self.server.url_for(token)
         started = time.time()
+        target = self.router(str(event.get("ServiceToken", ""))) if self.router is not None else None
+        activation = target.build.active() if target is not None else contextlib.nullcontext()
+        with activation:
+            invocations, code_version = self._invoke(event, target)
+        puts = self.server.wait_for(token, wait if invocations else 0.1)
+        time.sleep(0.05)  # a second PUT (a bug) would land now; collect it too
+        puts = self.server.puts_for(token)
+        return Answer(
+            event=event,
+            puts=puts,
+            invocations=invocations,
+            seconds=time.time() - started,
+            code_version=code_version,
+        )
+
+    def _invoke(self, event: dict[str, Any], target: Any) -> tuple[int, str]:
+        """Run the event and the re-invocations it asks for, as Lambda would: with the routed
+        build's code (already active) or ``handler``, as the type's shipped role."""
+        import providers
+        from gapfill.emulator.iam import provider_environment, provider_role, signing_as
+        from providers.core import engine
+
+        handler = target.build.handler() if target is not None else self.handler
+        context: dict[str, Any] = {"timeout_seconds": self.function_timeout}
+        if target is not None:
+            context |= {
+                "function_name": target.function,
+                "invoked_arn": str(event.get("ServiceToken", "")),
+                "function_version": str(target.version or "$LATEST"),
+            }
         invocations = 0
         engine.set_reinvoker(lambda payload, _ctx: self._queue.append(payload))
         try:
@@ -245,15 +290,12 @@ class LocalCloudFormation:
                 # as its shipped role (the providers stack of this region) and environment
                 role = self.roles.get(kind) or provider_role(kind, region=self.region)
                 with signing_as(role, provider_environment(kind, role.parameters if role else None)):
-                    self.handler(current, LocalContext(timeout_seconds=self.function_timeout))
+                    handler(current, LocalContext(**context))
                 pending.extend(self._queue)
                 self._queue.clear()
         finally:
             engine.set_reinvoker(None)
-        puts = self.server.wait_for(token, wait if invocations else 0.1)
-        time.sleep(0.05)  # a second PUT (a bug) would land now; collect it too
-        puts = self.server.puts_for(token)
-        return Answer(event=event, puts=puts, invocations=invocations, seconds=time.time() - started)
+        return invocations, str(providers.__version__)
 
     def create(self, resource_type: str, properties: Mapping[str, Any], **kw: Any) -> Answer:
         return self.send(self.event("Create", resource_type, properties, **kw))

@@ -21,7 +21,10 @@ import threading
 import time
 from typing import Any
 
-USER_AGENT = "gapfill/0.1"
+from providers import __version__
+
+#: In every AWS call (CloudTrail's userAgent): which gapfill release made it.
+USER_AGENT = f"gapfill/{__version__}"
 #: Operation name prefixes that only read; everything else counts as a write.
 READ_PREFIXES = ("Get", "Describe", "List", "Search", "Head", "Lookup", "BatchGet", "Select")
 

@@ -119,7 +119,7 @@ def test_unsupported_intrinsics_are_refused_clearly(tmp_path: Path, capsys: Any)
     nested = tmp_path / "nested.yaml"
     nested.write_text(
         "Resources:\n  Page:\n    Type: Custom::HtmlPage\n    Properties:\n"
-        "      ServiceToken: !ImportValue x-HtmlPage-ServiceToken\n      Bucket: !Select [0, !GetAZs '']\n"
+        "      ServiceToken: !ImportValue gapfill-providers-v1-HtmlPage-ServiceToken\n      Bucket: !Select [0, !GetAZs '']\n"
     )
     root = tmp_path / "main.yaml"
     root.write_text(
@@ -133,7 +133,7 @@ def test_a_failing_resource_makes_the_job_fail(tmp_path: Path, capsys: Any) -> N
     nested = tmp_path / "nested.yaml"
     nested.write_text(
         "Resources:\n  Page:\n    Type: Custom::HtmlPage\n    Properties:\n"
-        "      ServiceToken: !ImportValue x-HtmlPage-ServiceToken\n      Bucket: local-page-bucket\n"
+        "      ServiceToken: !ImportValue gapfill-providers-v1-HtmlPage-ServiceToken\n      Bucket: local-page-bucket\n"
         "      Key: index.html\n      NoSuchProperty: 1\n"
     )
     root = tmp_path / "main.yaml"

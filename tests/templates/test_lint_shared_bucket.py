@@ -105,4 +105,5 @@ def test_three_on_one_bucket_report_each_unordered_pair_and_other_buckets_are_in
 
 def test_the_project_templates_order_theirs() -> None:
     templates = Path(__file__).resolve().parents[2] / "templates"
-    assert [f for f in lint_paths([templates]) if f.rule == "W9103"] == []
+    # One lint of every template (slow) serves W9104 too: each imports its type's versioned token.
+    assert [f"{f.rule} {f.message}" for f in lint_paths([templates]) if f.rule in ("W9103", "W9104")] == []

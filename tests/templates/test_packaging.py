@@ -130,9 +130,20 @@ def test_sam_translator_produces_functions_roles_log_groups_and_exports(
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
         ]
 
-        output = out["Outputs"][f"{spec.suffix}ServiceToken"]
-        assert output["Value"] == {"Fn::GetAtt": [spec.function_id, "Arn"]}
-        assert output["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{spec.suffix}-ServiceToken"}
+        # The major's alias (on a published version), exported under a name that carries the major...
+        alias = resources[f"{spec.function_id}Aliasv1"]
+        assert alias["Type"] == "AWS::Lambda::Alias"
+        assert alias["Properties"]["Name"] == "v1"
+        version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        assert resources[version_id]["Type"] == "AWS::Lambda::Version"
+        assert resources[version_id]["Properties"]["FunctionName"] == {"Ref": spec.function_id}
+        output = out["Outputs"][f"{spec.suffix}ServiceTokenV1"]
+        assert output["Value"] == {"Ref": f"{spec.function_id}Aliasv1"}
+        assert output["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-v1-{spec.suffix}-ServiceToken"}
+        # ...and the unversioned export of before 1.0 unchanged (output id, value and name).
+        legacy = out["Outputs"][f"{spec.suffix}ServiceToken"]
+        assert legacy["Value"] == {"Fn::GetAtt": [spec.function_id, "Arn"]}
+        assert legacy["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{spec.suffix}-ServiceToken"}
 
 
 def test_parameters_cover_log_level_retention_and_architecture() -> None:
@@ -152,7 +163,7 @@ def test_code_uri_is_where_gapfill_package_writes_the_zip() -> None:
 
 
 def test_examples_import_the_export_names_the_template_creates() -> None:
-    """docs/examples use `gapfill-providers-<Suffix>-ServiceToken`: the default stack name
+    """docs/examples use `gapfill-providers-v1-<Suffix>-ServiceToken`: the default stack name
     in samconfig.toml must produce exactly those names."""
     config = tomllib.loads((REPO / "packaging" / "samconfig.toml").read_text(encoding="utf-8"))
     stack = config["default"]["global"]["parameters"]["stack_name"]
@@ -160,7 +171,8 @@ def test_examples_import_the_export_names_the_template_creates() -> None:
     for example in sorted((REPO / "docs" / "examples").glob("*.yaml")):
         text = example.read_text(encoding="utf-8")
         for name in re.findall(r"ImportValue\s+['\"]?([A-Za-z0-9-]+-ServiceToken)", text):
-            suffix = name.removeprefix(f"{stack}-").removesuffix("-ServiceToken")
+            assert name.startswith(f"{stack}-v1-"), f"{example.name}: {name} is not a v1 token"
+            suffix = name.removeprefix(f"{stack}-v1-").removesuffix("-ServiceToken")
             assert (REPO / "schemas" / f"{suffix}.json").exists(), f"{example.name}: {name}"
 
 

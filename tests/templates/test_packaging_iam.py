@@ -125,7 +125,9 @@ def test_no_object_access_on_every_bucket_and_no_invoke_of_every_function() -> N
         assert not (action.startswith("s3:") and resource.endswith(":::*/*")), (role, action, resource)
         assert not (action.startswith("s3:") and resource == "*"), (role, action)
         if action == "lambda:InvokeFunction":
-            assert resource == SELF.format(role.removesuffix("Role")), (role, resource)
+            own = SELF.format(role.removesuffix("Role"))
+            # itself, unqualified (the pre-1.0 tokens) or through its major's alias (the v1 tokens)
+            assert resource in (own, f"{own}:v1"), (role, resource)
 
 
 def test_every_s3_grant_is_limited_to_this_accounts_buckets() -> None:
@@ -156,8 +158,9 @@ def test_logs_only_to_its_own_group_and_invokes_only_itself(
 ) -> None:
     statements = {s["Sid"]: s for s in role_policy(template, spec)["Statement"]}
     assert statements["OwnLogGroup"]["Resource"] == {"Fn::GetAtt": [spec.log_group_id, "Arn"]}
-    own_arn = statements["ReinvokeSelf"]["Resource"]["Fn::Sub"]
+    own_arn, alias_arn = (arn["Fn::Sub"] for arn in statements["ReinvokeSelf"]["Resource"])
     assert own_arn.endswith(":function:${AWS::StackName}-" + spec.suffix)
+    assert alias_arn == own_arn + ":v1"
     # ...and that is the name the function really gets.
     function = template["Resources"][spec.function_id]["Properties"]
     assert function["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-" + spec.suffix}

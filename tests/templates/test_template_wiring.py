@@ -144,9 +144,10 @@ def test_custom_resources_use_the_providers_exports(name: str) -> None:
         suffix = resource["Type"].split("::", 1)[1]
         assert (schema_dir() / f"{suffix}.json").is_file()
         token = resource["Properties"]["ServiceToken"]
-        assert token == {"Fn::ImportValue": {"Fn::Sub": f"${{ProvidersStackName}}-{suffix}-ServiceToken"}}, (
-            logical
-        )
+        # The v1 alias: stable for every 1.x release (a ServiceToken can never change later).
+        assert token == {
+            "Fn::ImportValue": {"Fn::Sub": f"${{ProvidersStackName}}-v1-{suffix}-ServiceToken"}
+        }, logical
 
 
 @pytest.mark.parametrize("name", ["connect", "frontend", "backend", "chat"])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import providers
 from gapfill.bundling import rdsca, zipbuild
 from gapfill.cli import build_parser
 from providers.sql import postgres
@@ -72,6 +73,11 @@ def test_the_rds_certificate_bundle_ships_and_loads(built: zipbuild.BuildResult)
 def test_manifest_and_summary(built: zipbuild.BuildResult) -> None:
     manifest = json.loads((built.path.parent / zipbuild.MANIFEST_NAME).read_text())
     assert manifest["arch"] == "arm64"
+    # The one version, as the zipped code itself carries it.
+    with zipfile.ZipFile(built.path) as archive:
+        init = archive.read("providers/__init__.py").decode()
+    assert manifest["version"] == providers.__version__
+    assert f'__version__ = "{manifest["version"]}"' in init
     assert manifest["sha256"] == built.sha256
     assert manifest["zipped_bytes"] == built.path.stat().st_size
     assert built.zipped_bytes < zipbuild.MAX_ZIPPED
