@@ -1,4 +1,6 @@
-"""Users, routing profiles, security profiles and user hierarchy groups of the Connect emulator.
+"""Users of the Connect emulator, and the per-instance state they share with the routing
+profiles, security profiles and hierarchy groups they point at (whose operations are
+:mod:`gapfill.emulator.connect.profiles`).
 
 State is per instance and seeded lazily, the first time an instance's agents are touched,
 with what a new Connect instance has: the security profiles Admin, Agent, CallCenterManager
@@ -84,13 +86,13 @@ ACW_MILLISECONDS_RULE = documented.rule(
     ),
 )
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_LEVELS = ("LevelOne", "LevelTwo", "LevelThree", "LevelFour", "LevelFive")
+LEVELS = ("LevelOne", "LevelTwo", "LevelThree", "LevelFour", "LevelFive")
 _MAX_SEARCH_RESULTS = 500
-_MAX_LIST_RESULTS = 1000
+MAX_LIST_RESULTS = 1000
 
 
 @dataclass
-class _Named:
+class Named:
     """A routing profile, security profile or hierarchy group: what lists and describes need."""
 
     id: str
@@ -122,9 +124,9 @@ class _Agents:
     """One instance's users and the profiles and groups they point at."""
 
     users: dict[str, _User] = field(default_factory=dict)
-    routing_profiles: dict[str, _Named] = field(default_factory=dict)
-    security_profiles: dict[str, _Named] = field(default_factory=dict)
-    hierarchy_groups: dict[str, _Named] = field(default_factory=dict)
+    routing_profiles: dict[str, Named] = field(default_factory=dict)
+    security_profiles: dict[str, Named] = field(default_factory=dict)
+    hierarchy_groups: dict[str, Named] = field(default_factory=dict)
 
 
 class Backend(_Base):
@@ -159,7 +161,7 @@ class Backend(_Base):
     def _agents_new(
         self,
         instance_arn: str,
-        store: dict[str, _Named],
+        store: dict[str, Named],
         kind: str,
         name: str,
         *,
@@ -167,9 +169,9 @@ class Backend(_Base):
         parent_id: str | None = None,
         tags: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
-    ) -> _Named:
+    ) -> Named:
         new_id = str(uuid.uuid4())
-        item = _Named(
+        item = Named(
             new_id, f"{instance_arn}/{kind}/{new_id}", name, description, parent_id, dict(extra or {})
         )
         store[new_id] = item
@@ -223,7 +225,7 @@ class Backend(_Base):
         return {k: identity[k] for k in keys if identity.get(k) not in (None, "")}
 
     @staticmethod
-    def _agents_check_ids(store: dict[str, _Named], ids: Any, what: str) -> None:
+    def _agents_check_ids(store: dict[str, Named], ids: Any, what: str) -> None:
         for item in ids:
             if item not in store:
                 raise ResourceNotFoundException(f"{what} not found for id {item}")
@@ -324,7 +326,7 @@ class Backend(_Base):
         agents = self._agents(instance_id)
         with self.state_lock:
             users = sorted(agents.users.values(), key=lambda u: u.username.casefold())
-        chunk, token = http.page(users, next_token, max_results, 100, _MAX_LIST_RESULTS)
+        chunk, token = http.page(users, next_token, max_results, 100, MAX_LIST_RESULTS)
         summaries = [
             {
                 "Id": u.id,
@@ -388,80 +390,6 @@ class Backend(_Base):
         with self.state_lock:
             agents.users.pop(user.id, None)
             self.tagger.delete_all_tags_for_resource(user.arn)
-
-    # -- routing profiles, security profiles, hierarchy groups ----------------------------
-    def _agents_store(self, instance_id: str, kind: str) -> dict[str, _Named]:
-        agents = self._agents(instance_id)
-        return {
-            "routing-profile": agents.routing_profiles,
-            "security-profile": agents.security_profiles,
-            "agent-group": agents.hierarchy_groups,
-        }[kind]
-
-    def agents_list(
-        self, instance_id: str, kind: str, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        store = self._agents_store(instance_id, kind)
-        with self.state_lock:
-            items = sorted(store.values(), key=lambda i: (i.name.casefold(), i.id))
-        chunk, token = http.page(items, next_token, max_results, 100, _MAX_LIST_RESULTS)
-        return [
-            {
-                "Id": i.id,
-                "Arn": i.arn,
-                "Name": i.name,
-                "LastModifiedTime": i.modified,
-                "LastModifiedRegion": self.region_name,
-            }
-            for i in chunk
-        ], token
-
-    def agents_describe(self, instance_id: str, kind: str, item_id: str) -> _Named:
-        store = self._agents_store(instance_id, kind)
-        item = store.get(item_id or "")
-        if item is None:
-            raise ResourceNotFoundException(
-                f"{kind.replace('-', ' ').capitalize()} not found for id {item_id}"
-            )
-        return item
-
-    def agents_create(
-        self,
-        instance_id: str,
-        kind: str,
-        name: Any,
-        *,
-        description: str = "",
-        parent_id: str | None = None,
-        tags: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> _Named:
-        if not isinstance(name, str) or not 1 <= len(name) <= 127:
-            raise InvalidParameterException("Name must be between 1 and 127 characters")
-        store = self._agents_store(instance_id, kind)
-        instance = self.known_instance(instance_id)
-        with self.state_lock:
-            if parent_id is not None and parent_id not in store:
-                raise ResourceNotFoundException(f"Parent group not found for id {parent_id}")
-            if any(i.name == name and i.parent_id == parent_id for i in store.values()):
-                raise DuplicateResourceException(f"A resource named {name} already exists")
-            return self._agents_new(
-                instance.arn,
-                store,
-                kind,
-                name,
-                description=description,
-                parent_id=parent_id,
-                tags=tags,
-                extra=extra,
-            )
-
-    def agents_hierarchy_path(self, instance_id: str, group: _Named) -> list[_Named]:
-        store = self._agents_store(instance_id, "agent-group")
-        chain = [group]
-        while chain[-1].parent_id and chain[-1].parent_id in store and len(chain) < len(_LEVELS):
-            chain.append(store[chain[-1].parent_id])
-        return list(reversed(chain))
 
 
 def username_problem(username: str, identity_type: str) -> str | None:
@@ -546,7 +474,7 @@ def _criteria_match(criteria: dict[str, Any], user: _User, agents: _Agents) -> b
 
 def _descends(agents: _Agents, group_id: str | None, ancestor: str) -> bool:
     seen = 0
-    while group_id and seen < len(_LEVELS):
+    while group_id and seen < len(LEVELS):
         if group_id == ancestor:
             return True
         parent = agents.hierarchy_groups.get(group_id)
@@ -558,9 +486,6 @@ def _descends(agents: _Agents, group_id: str | None, ancestor: str) -> bool:
 class Responses(_Base):
     """Grafted onto moto's ConnectResponse: one method per Connect operation."""
 
-    def _agents_paging(self) -> tuple[int | None, str | None]:
-        return http.max_results(self), http.query(self, "nextToken")
-
     # users
     def create_user(self) -> str:
         result = self.connect_backend.create_user(http.path(self, "InstanceId"), http.body(self))
@@ -571,8 +496,9 @@ class Responses(_Base):
         return json.dumps({"User": user})
 
     def list_users(self) -> str:
-        limit, token = self._agents_paging()
-        items, next_token = self.connect_backend.list_users(http.path(self, "InstanceId"), limit, token)
+        items, next_token = self.connect_backend.list_users(
+            http.path(self, "InstanceId"), http.max_results(self), http.query(self, "nextToken")
+        )
         out: dict[str, Any] = {"UserSummaryList": items}
         if next_token:
             out["NextToken"] = next_token
@@ -605,133 +531,3 @@ class Responses(_Base):
     def delete_user(self) -> str:
         self.connect_backend.delete_user(http.path(self, "InstanceId"), http.path(self, "UserId"))
         return "{}"
-
-    # routing profiles
-    def _agents_list_named(self, kind: str, key: str) -> str:
-        limit, token = self._agents_paging()
-        items, next_token = self.connect_backend.agents_list(
-            http.path(self, "InstanceId"), kind, limit, token
-        )
-        if kind == "security-profile":
-            items = [{**i, "Type": "CUSTOMER_MANAGED"} for i in items]
-        out: dict[str, Any] = {key: items}
-        if next_token:
-            out["NextToken"] = next_token
-        return json.dumps(out)
-
-    def list_routing_profiles(self) -> str:
-        return str(self._agents_list_named("routing-profile", "RoutingProfileSummaryList"))
-
-    def describe_routing_profile(self) -> str:
-        backend = self.connect_backend
-        iid = http.path(self, "InstanceId")
-        item = backend.agents_describe(iid, "routing-profile", http.path(self, "RoutingProfileId"))
-        users = backend._agents(iid).users.values()
-        profile = {
-            "InstanceId": backend.instance_id_of(iid),
-            "Name": item.name,
-            "RoutingProfileArn": item.arn,
-            "RoutingProfileId": item.id,
-            "Description": item.description,
-            "MediaConcurrencies": item.extra.get(
-                "MediaConcurrencies", [{"Channel": "VOICE", "Concurrency": 1}]
-            ),
-            "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
-            "NumberOfAssociatedQueues": len(item.extra.get("QueueConfigs", [])),
-            "NumberOfAssociatedUsers": sum(1 for u in users if u.routing_profile_id == item.id),
-            "LastModifiedTime": item.modified,
-            "LastModifiedRegion": backend.region_name,
-        }
-        if item.extra.get("DefaultOutboundQueueId"):
-            profile["DefaultOutboundQueueId"] = item.extra["DefaultOutboundQueueId"]
-        return json.dumps({"RoutingProfile": profile})
-
-    def create_routing_profile(self) -> str:
-        body = http.body(self)
-        if not body.get("DefaultOutboundQueueId"):
-            raise InvalidParameterException("DefaultOutboundQueueId is a required parameter")
-        extra = {
-            k: body[k] for k in ("DefaultOutboundQueueId", "QueueConfigs", "MediaConcurrencies") if k in body
-        }
-        item = self.connect_backend.agents_create(
-            http.path(self, "InstanceId"),
-            "routing-profile",
-            body.get("Name"),
-            description=str(body.get("Description", "")),
-            tags=body.get("Tags"),
-            extra=extra,
-        )
-        return json.dumps({"RoutingProfileArn": item.arn, "RoutingProfileId": item.id})
-
-    # security profiles
-    def list_security_profiles(self) -> str:
-        return str(self._agents_list_named("security-profile", "SecurityProfileSummaryList"))
-
-    def describe_security_profile(self) -> str:
-        backend = self.connect_backend
-        item = backend.agents_describe(
-            http.path(self, "InstanceId"), "security-profile", http.path(self, "SecurityProfileId")
-        )
-        return json.dumps(
-            {
-                "SecurityProfile": {
-                    "Id": item.id,
-                    "Arn": item.arn,
-                    "SecurityProfileName": item.name,
-                    "Description": item.description,
-                    "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
-                    "LastModifiedTime": item.modified,
-                    "LastModifiedRegion": backend.region_name,
-                }
-            }
-        )
-
-    def create_security_profile(self) -> str:
-        body = http.body(self)
-        item = self.connect_backend.agents_create(
-            http.path(self, "InstanceId"),
-            "security-profile",
-            body.get("SecurityProfileName"),
-            description=str(body.get("Description", "")),
-            tags=body.get("Tags"),
-        )
-        return json.dumps({"SecurityProfileId": item.id, "SecurityProfileArn": item.arn})
-
-    # user hierarchy groups
-    def list_user_hierarchy_groups(self) -> str:
-        return str(self._agents_list_named("agent-group", "UserHierarchyGroupSummaryList"))
-
-    def describe_user_hierarchy_group(self) -> str:
-        backend = self.connect_backend
-        iid = http.path(self, "InstanceId")
-        item = backend.agents_describe(iid, "agent-group", http.path(self, "HierarchyGroupId"))
-        chain = backend.agents_hierarchy_path(iid, item)
-        path = {
-            level: {"Id": g.id, "Arn": g.arn, "Name": g.name}
-            for level, g in zip(_LEVELS, chain, strict=False)
-        }
-        return json.dumps(
-            {
-                "HierarchyGroup": {
-                    "Id": item.id,
-                    "Arn": item.arn,
-                    "Name": item.name,
-                    "LevelId": str(len(chain)),
-                    "HierarchyPath": path,
-                    "Tags": backend.tagger.get_tag_dict_for_resource(item.arn),
-                    "LastModifiedTime": item.modified,
-                    "LastModifiedRegion": backend.region_name,
-                }
-            }
-        )
-
-    def create_user_hierarchy_group(self) -> str:
-        body = http.body(self)
-        item = self.connect_backend.agents_create(
-            http.path(self, "InstanceId"),
-            "agent-group",
-            body.get("Name"),
-            parent_id=body.get("ParentGroupId") or None,
-            tags=body.get("Tags"),
-        )
-        return json.dumps({"HierarchyGroupId": item.id, "HierarchyGroupArn": item.arn})
