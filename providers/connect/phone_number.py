@@ -18,7 +18,7 @@ from typing import Any
 from providers.connect import arns
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 
 MAX_CLAIM_ATTEMPTS = 3
 _DELETE = {"phase": "delete"}
@@ -27,6 +27,7 @@ _NUMBER_GONE = ("InvalidParameterException", "ResourceConflictException", "Resou
 
 
 class ConnectPhoneNumber(Provider):
+    NOT_READ = ("Prefix",)
     resource_type = "Custom::ConnectPhoneNumber"
     max_wait_seconds = 1800.0
 
@@ -172,6 +173,56 @@ class ConnectPhoneNumber(Provider):
                 "Address": summary.get("PhoneNumber", ""),
             },
         )
+
+    # -- read -----------------------------------------------------------------------------
+    def read(self) -> ReadResult | None:
+        """The claimed number: target, country, type, description, user tags and the flow
+        associated with it (ListFlowAssociations; DescribePhoneNumber does not say). ``Prefix``
+        only steered the search for a number and is not kept (``NOT_READ``)."""
+        arn = str(self.physical_id or "")
+        number_id = arns.phone_number_id(arn)
+        if number_id is None:
+            return None
+        connect = self.client("connect")
+        try:
+            summary = connect.describe_phone_number(PhoneNumberId=number_id)["ClaimedPhoneNumberSummary"]
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        props: dict[str, Any] = {
+            "TargetArn": summary.get("TargetArn"),
+            "CountryCode": summary.get("PhoneNumberCountryCode"),
+            "Type": summary.get("PhoneNumberType"),
+        }
+        if summary.get("PhoneNumberDescription"):
+            props["Description"] = summary["PhoneNumberDescription"]
+        flow = self._associated_flow(arn, str(summary.get("InstanceId") or ""))
+        if flow:
+            props["ContactFlowArn"] = flow
+        tags = arns.user_tags(summary.get("Tags"))
+        if tags:
+            props["Tags"] = tags
+        data = self._result(summary).data
+        return ReadResult({**props, **data}, data)
+
+    def _associated_flow(self, number_arn: str, instance_id: str) -> str | None:
+        if not instance_id:
+            return None
+        pages = self.client("connect").get_paginator("list_flow_associations")
+        for page in pages.paginate(InstanceId=instance_id, ResourceType="VOICE_PHONE_NUMBER"):
+            for item in page.get("FlowAssociationSummaryList", []):
+                if item.get("ResourceId") == number_arn:
+                    return str(item.get("FlowId") or "") or None
+        return None
+
+    def desired_read(self) -> dict[str, Any]:
+        props = dict(self.properties)
+        if props.get("Tags"):
+            props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
+        if not props.get("Description"):
+            props.pop("Description", None)
+        return props
 
     # -- update ---------------------------------------------------------------------------
     def update(self) -> Result:

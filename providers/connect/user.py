@@ -14,12 +14,12 @@ import json
 import os
 from typing import Any
 
-from providers.connect import passwords, resolve, user_rules
+from providers.connect import passwords, resolve, user_read, user_rules
 from providers.connect.directory import normal_phone
 from providers.connect.sync import limiter
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 
 TOKEN_TAG = "gapfill:client-token"  # noqa: S105 - a tag key
 SECRET_TAG = "gapfill:password-secret"  # noqa: S105 - a tag key
@@ -226,6 +226,15 @@ class ConnectUser(Provider):
         if changed:
             self.call("tag_resource", resourceArn=arn, tags=changed)
         return Result(arn, self._data(arn, str((user.get("Tags") or {}).get(SECRET_TAG, ""))))
+
+    # -- read (providers.connect.user_read) ---------------------------------------------
+    NOT_READ = user_read.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        return user_read.read(self, SECRET_TAG)
+
+    def desired_read(self) -> dict[str, Any]:
+        return user_read.desired(self, self.instance_id)
 
     # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import directory, passwords, resolve
+from providers.connect import directory, directory_read, passwords, resolve
 from providers.connect.guard import DeletionGuard, parse_limit
 from providers.connect.sync import (
     AgentDirectory,
@@ -24,7 +24,7 @@ from providers.connect.sync import (
     requests_per_second,
 )
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 
 SEPARATOR = "/agent-directory/"
 
@@ -175,3 +175,29 @@ class ConnectUserDirectory(Provider):
 
     def delete(self) -> Result | Pending:
         return self._remove(None)
+
+    # -- read (providers.connect.directory_read) -----------------------------------------
+    NOT_READ = directory_read.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        parsed = parse_physical_id(str(self.physical_id or ""))
+        if parsed is None:
+            return None
+        users = directory_read.actual_users(self._directory(*parsed))
+        if users is None:
+            return None
+        data = {"DirectoryId": str(self.physical_id), "OwnerTag": parsed[1]}
+        return ReadResult(
+            {"InstanceArn": directory_read.instance_arn(str(self.physical_id)), "Users": users}, data
+        )
+
+    def desired_read(self) -> dict[str, Any]:
+        pid, instance_id, owner = self._target()
+        props = self.properties
+        users = directory_read.desired_users(
+            self._directory(instance_id, owner),
+            str(props["Bucket"]),
+            str(props["Key"]),
+            props.get("VersionId"),
+        )
+        return {"InstanceArn": directory_read.same_instance(str(props["InstanceArn"]), pid), "Users": users}
