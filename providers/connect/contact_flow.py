@@ -312,6 +312,15 @@ class ConnectContactFlow(Provider):
         result = self._result(arn)
         return ReadResult({**props, **result.data}, result.data)
 
+    def desired_read(self) -> dict[str, Any]:
+        """The content as Create writes it (placeholders and Substitutions resolved against the
+        instance as it is now), tags in read's order, AdoptExisting only while true."""
+        props = dict(self.properties)
+        props["Content"] = flow_content.normalise(self.rendered_content())
+        if props.get("Tags"):
+            props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
+        return props
+
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:
         flow = arns.flow_ids(str(self.physical_id))

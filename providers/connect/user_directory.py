@@ -177,6 +177,7 @@ class ConnectUserDirectory(Provider):
         return self._remove(None)
 
     # -- read (providers.connect.directory_read) -----------------------------------------
+    READ_VIEWS = ("Users",)
     NOT_READ = directory_read.NOT_READ
 
     def read(self) -> ReadResult | None:

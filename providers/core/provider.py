@@ -97,6 +97,10 @@ class Provider:
     #: Maps whose entries the resource manages only where the template declares them (tags,
     #: instance attributes): drift compares the declared keys and ignores others found live.
     DECLARED_KEYS_ONLY: ClassVar[tuple[str, ...]] = ("Tags",)
+    #: What ``read`` returns beyond the schema's properties for drift to compare, where AWS
+    #: keeps the result of a deploy-time input rather than the input (a page's digest, the
+    #: users of a directory, a database's history rows).
+    READ_VIEWS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

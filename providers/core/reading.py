@@ -81,6 +81,14 @@ def read(
     return _provider(resource_type, physical_id, resolve, region, hints, origin).read()
 
 
+def compared(provider_cls: type[Provider], resource_type: str) -> set[str]:
+    """Top-level names drift compares: the schema's properties and the type's read views, less
+    what it never compares (:func:`not_compared`)."""
+    schema = load_schema(resource_type)
+    names = set(schema.document.get("properties", {})) | set(provider_cls.READ_VIEWS)
+    return names - not_compared(provider_cls, resource_type)
+
+
 def not_compared(provider_cls: type[Provider], resource_type: str) -> set[str]:
     """Top-level properties drift never compares: write-only, read-only (attributes, reported
     apart) and the type's deploy-time inputs."""
@@ -100,5 +108,8 @@ def expected(
     """What read should return for ``properties`` (as a template sends them, strings and all)
     while nothing changed out of band."""
     provider = _provider(resource_type, physical_id, resolve, region, properties, origin)
-    dropped = not_compared(type(provider), resource_type)
-    return {k: v for k, v in provider.desired_read().items() if k not in dropped}
+    kept = compared(type(provider), resource_type)
+    # A switch left at its false default is "off", which read reports by leaving it out.
+    specs = provider.schema.document.get("properties", {})
+    off = {k for k, spec in specs.items() if spec.get("default") is False}
+    return {k: v for k, v in provider.desired_read().items() if k in kept and not (k in off and v is False)}

@@ -73,6 +73,7 @@ class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
     #: Inputs of the rendering and of the write; the object keeps only their result, which
     #: read reports as ``BodySha256`` (the SHA-256 of the page as S3 holds it).
+    READ_VIEWS = ("BodySha256",)
     NOT_READ = (
         "Template",
         "TemplateBody",

@@ -59,6 +59,7 @@ class S3Objects(Provider):
     resource_type = "Custom::S3Objects"
     #: Where the objects came from and how they were written: S3 keeps only the result, which
     #: read reports as ``Files`` (key -> content type, cache control, ETag).
+    READ_VIEWS = ("Files",)
     NOT_READ = ("Prefix", "Objects", "Archive", "CacheControl", "ReplaceExisting")
 
     def create(self) -> Result:

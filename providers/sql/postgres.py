@@ -226,6 +226,7 @@ class PostgresSql(Provider):
             target.close()
 
     # -- read -------------------------------------------------------------------------------------
+    READ_VIEWS = ("AppliedMigrations",)
     NOT_READ = reading.NOT_READ
 
     def read(self) -> ReadResult | None:

@@ -137,6 +137,7 @@ class RedshiftSql(Provider):
         )
 
     # -- read -------------------------------------------------------------------------------------
+    READ_VIEWS = ("AppliedMigrations",)
     NOT_READ = reading.NOT_READ
 
     def read(self) -> ReadResult | None:
