@@ -13,4 +13,5 @@ COMMANDS = (
     "gapfill.commands.docs",
     "gapfill.commands.sam_template",
     "gapfill.commands.flows",
+    "gapfill.commands.drift",
 )

@@ -22,6 +22,8 @@ class Target:
     physical_id: str
     #: The resolved properties the stack last sent (strings as CloudFormation sends them are fine).
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: Properties whose desired value is not known (an attribute of a native resource).
+    not_compared: tuple[str, ...] = ()
 
 
 #: How a check signs its AWS calls: a context per resource type (the local job signs as each
@@ -59,7 +61,7 @@ def check(target: Target, region: str | None, signer: Signer = _unsigned) -> lis
     found = compare_properties(
         want,
         live.properties,
-        names=reading.compared(provider_cls, kind),
+        names=reading.compared(provider_cls, kind) - set(target.not_compared),
         declared_only=provider_cls.DECLARED_KEYS_ONLY,
     )
     return rows_for(where, found, schema.write_only)
