@@ -50,13 +50,17 @@ def check(target: Target, region: str | None, signer: Signer = _unsigned) -> lis
             live = reading.read(
                 kind, target.physical_id, handler.resolve, region, origin=origin, hints=target.properties
             )
-            if live is None:
-                return [Row(*where, "-", "exists", "(gone)", DELETED)]
+    except Exception as exc:  # one unreadable resource must not hide the others' drift
+        return [Row(*where, "-", "", show(f"read failed: {type(exc).__name__}: {exc}"), UNKNOWN)]
+    if live is None:
+        return [Row(*where, "-", "exists", "(gone)", DELETED)]
+    try:
+        with signer(kind):
             want = reading.expected(
                 kind, target.physical_id, target.properties, handler.resolve, region, origin=origin
             )
-    except Exception as exc:  # one unreadable resource must not hide the others' drift
-        return [Row(*where, "-", "", show(f"read failed: {type(exc).__name__}: {exc}"), UNKNOWN)]
+    except Exception as exc:  # e.g. a flow placeholder naming a flow that was renamed
+        return [Row(*where, "-", show(f"not known: {type(exc).__name__}: {exc}"), "", UNKNOWN)]
     schema = load_schema(kind)
     found = compare_properties(
         want,

@@ -21,7 +21,7 @@ DELETED = "DELETED"
 UNKNOWN = "UNKNOWN"
 ABSENT = "(absent)"
 MASK = "****"
-MAX_VALUE = 60
+MAX_VALUE = 44
 #: Names whose values are secrets wherever they appear (``SecretArn`` names a secret; it is none).
 _SECRET_NAME = re.compile(r"(?i)(password|passphrase|secret(?!arn|_?arn|id)|token|private.?key|credential)")
 
@@ -67,7 +67,10 @@ def _keyed(value: Any) -> dict[str, Any]:
 def differences(
     expected: Any, actual: Any, path: str, declared_only: bool = False
 ) -> list[tuple[str, Any, Any]]:
-    """(path, expected, actual) for each leaf that differs; ``_ABSENT`` marks a missing side."""
+    """(path, expected, actual) for each leaf that differs; ``_ABSENT`` marks a missing side
+    (an empty list or map and an absent one are the same: read leaves empty ones out)."""
+    if _empty(expected) and _empty(actual):
+        return []
     if _is_tag_list(expected) and (_is_tag_list(actual) or actual is _ABSENT):
         expected = _keyed(expected)
         actual = _keyed(actual) if actual is not _ABSENT else _ABSENT
@@ -89,6 +92,10 @@ def differences(
             out += differences(want, have, f"{path}[{index}]")
         return out
     return [] if _same(expected, actual) else [(path, expected, actual)]
+
+
+def _empty(value: Any) -> bool:
+    return value is _ABSENT or (isinstance(value, (list, dict)) and not value)
 
 
 def _needs_brackets(key: Any) -> bool:

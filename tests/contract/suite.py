@@ -280,13 +280,42 @@ def check_short_deadline_answers_once(cfn: LocalCloudFormation, case: ContractCa
 def _drift(
     cfn: LocalCloudFormation, case: ContractCase, physical_id: str, props: dict[str, Any]
 ) -> list[Any]:
-    """Drift rows of one resource, read under its provider's shipped role (IAM enforced)."""
-    from gapfill.drift.check import Target, check
-    from gapfill.drift.local import role_signer
+    """Drift rows of one resource as ``gapfill drift --local`` prints them: from a record as
+    ``gapfill deploy --local`` writes it, each read under its provider's shipped role."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from gapfill.cli import main
+    from gapfill.drift.check import Target
+    from gapfill.drift.local import write_record
     from gapfill.local.protocol import stringify
 
     target = Target("contract", cfn.stack_id, "Resource", case.resource_type, physical_id, stringify(props))
-    return check(target, cfn.region, role_signer)
+    with tempfile.TemporaryDirectory() as folder:
+        record = write_record(Path(folder) / "deployed.json", [target], os.environ["AWS_ENDPOINT_URL"])
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["drift", "--local", "--record", str(record)])
+    rows = parse_table(out.getvalue())
+    assert code == (0 if all(r.status == "IN_SYNC" for r in rows) else 1), out.getvalue()
+    return rows
+
+
+def parse_table(text: str) -> list[Any]:
+    """The rows of a printed drift table (cells cut at the header's column offsets)."""
+    from gapfill.drift.compare import Row
+
+    lines = text.splitlines()
+    names = ["STACK", "RESOURCE", "TYPE", "PROPERTY", "EXPECTED", "ACTUAL", "STATUS"]
+    starts = [lines[0].index(n) for n in names]
+    rows = []
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        ends = [*starts[1:], len(line) + 1]
+        rows.append(Row(*(line[a:b].strip() for a, b in zip(starts, ends, strict=True))))
+    return rows
 
 
 def check_read_then_out_of_band_change(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
