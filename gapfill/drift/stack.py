@@ -164,10 +164,10 @@ class StackWalk:
                 continue
             if not is_gapfill(kind) or not physical:
                 continue
-            raw = record.template.get("Resources", {}).get(logical_id, {}).get("Properties", {})
+            raw = dict(record.template.get("Resources", {}).get(logical_id, {}).get("Properties", {}))
+            for reserved in ("ServiceToken", "ServiceTimeout"):  # the function, not the resource
+                raw.pop(reserved, None)
             props, unknown = resolve_properties(raw, scope)
-            props.pop("ServiceToken", None)
-            props.pop("ServiceTimeout", None)
             skipped = tuple(u.split(" ", 1)[0] for u in unknown)
             target = Target(record.name, record.stack_id, logical_id, kind, physical, props, skipped)
             done[logical_id] = target
