@@ -21,6 +21,8 @@ from gapfill.drift.check import Target
 from gapfill.local import intrinsics
 from gapfill.local.intrinsics import Scope, UnsupportedIntrinsicError
 
+NO_ECHO = "****"
+
 
 class UnknownValueError(LookupError):
     """A value drift cannot know from the stack's record (an attribute of a native resource)."""
