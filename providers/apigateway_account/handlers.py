@@ -69,6 +69,11 @@ class ApiGatewayAccount(Provider):
         current = self.client("apigateway").get_account().get("cloudwatchRoleArn")
         return {**self.properties, "CloudWatchRoleArn": current or self.properties.get("CloudWatchRoleArn")}
 
+    def list_ids(self) -> list[str]:
+        """The region's one setting, while a role is set."""
+        current = self.client("apigateway").get_account().get("cloudwatchRoleArn")
+        return [physical_id(self.request.region)] if current else []
+
     def read(self) -> ReadResult | None:
         """The region's role setting. ``CloudWatchRoleArn`` reads as the role in effect: AWS keeps
         one role per region and cannot say who set it, so ``SetByThisResource`` (a deploy-time

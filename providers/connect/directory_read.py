@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers.connect import resolve
-from providers.connect.directory import ActualUser, DesiredUser, normal_phone
+from providers.connect.directory import OWNER_TAG, ActualUser, DesiredUser, normal_phone
 from providers.core.aws import error_code
 
 if TYPE_CHECKING:
@@ -76,3 +76,20 @@ def instance_arn(physical_id: str) -> str:
 def same_instance(value: str, physical_id: str) -> str:
     """The template's InstanceArn as read returns it (an id becomes the ARN of the physical id)."""
     return value if resolve.parse_arn(value) is not None else instance_arn(physical_id)
+
+
+def owners(connect: Any, instance_id: str) -> list[str]:
+    """The owner tag values of the instance's users: one per directory that manages users."""
+    found: set[str] = set()
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"InstanceId": instance_id, "MaxResults": 100}
+        if token:
+            kwargs["NextToken"] = token
+        page = connect.search_users(**kwargs)
+        found |= {
+            str(t[OWNER_TAG]) for u in page.get("Users", []) if (t := u.get("Tags") or {}).get(OWNER_TAG)
+        }
+        token = page.get("NextToken")
+        if not token:
+            return sorted(found)

@@ -164,6 +164,11 @@ class ConnectInstance(Provider):
         data = self._data(described, instance_id, arn)
         return ReadResult({**props, **data}, data)
 
+    def list_ids(self) -> list[str]:
+        """Every instance of the account and region (ListInstances), by ARN."""
+        pages = self.client("connect").get_paginator("list_instances").paginate()
+        return [str(i["Arn"]) for page in pages for i in page.get("InstanceSummaryList", [])]
+
     def desired_read(self) -> dict[str, Any]:
         """Attributes as booleans (the template may write "true"), tags in read's order."""
         props = dict(self.properties)

@@ -166,5 +166,9 @@ class ConnectLookup(Provider):
             return None
         return ReadResult({**props, **data}, data)
 
+    def list_ids(self) -> list[str]:
+        """A lookup makes nothing in AWS, so there is nothing to list."""
+        return []
+
     def desired_read(self) -> dict[str, Any]:
         return {k: sorted(v) if k in LOOKUPS else v for k, v in self.properties.items()}

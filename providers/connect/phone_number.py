@@ -216,6 +216,14 @@ class ConnectPhoneNumber(Provider):
                     return str(item.get("FlowId") or "") or None
         return None
 
+    def list_ids(self) -> list[str]:
+        """Every claimed number (ListPhoneNumbersV2), of ``TargetArn`` when it is given."""
+        scope = {"TargetArn": self.target} if self.properties.get("TargetArn") else {}
+        pages = self.client("connect").get_paginator("list_phone_numbers_v2").paginate(**scope)
+        return [
+            str(n["PhoneNumberArn"]) for page in pages for n in page.get("ListPhoneNumbersSummaryList", [])
+        ]
+
     def desired_read(self) -> dict[str, Any]:
         props = dict(self.properties)
         if props.get("Tags"):

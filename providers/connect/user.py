@@ -233,6 +233,9 @@ class ConnectUser(Provider):
     def read(self) -> ReadResult | None:
         return user_read.read(self, SECRET_TAG)
 
+    def list_ids(self) -> list[str]:
+        return user_read.list_ids(self, self.instance_id)
+
     def desired_read(self) -> dict[str, Any]:
         return user_read.desired(self, self.instance_id)
 

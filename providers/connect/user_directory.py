@@ -192,6 +192,12 @@ class ConnectUserDirectory(Provider):
             {"InstanceArn": directory_read.instance_arn(str(self.physical_id)), "Users": users}, data
         )
 
+    def list_ids(self) -> list[str]:
+        """Every directory with users in the instance ``InstanceArn`` names, by owner tag."""
+        arn = str(self.properties["InstanceArn"])
+        owners = directory_read.owners(self.client("connect"), resolve.instance_id_of(arn))
+        return [physical_id(arn, owner) for owner in owners]
+
     def desired_read(self) -> dict[str, Any]:
         pid, instance_id, owner = self._target()
         props = self.properties

@@ -104,3 +104,9 @@ def desired(provider: ConnectUser, instance_id: str) -> dict[str, Any]:
     if props.get("Tags"):
         props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
     return props
+
+
+def list_ids(provider: ConnectUser, instance_id: str) -> list[str]:
+    """Every user of the instance (ListUsers), by ARN."""
+    pages = provider.client("connect").get_paginator("list_users").paginate(InstanceId=instance_id)
+    return [str(u["Arn"]) for page in pages for u in page.get("UserSummaryList", [])]

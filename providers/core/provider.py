@@ -139,6 +139,11 @@ class Provider:
         resource: tools and tests call it through :func:`providers.core.reading.read`."""
         raise NotImplementedError(f"{type(self).__name__} does not implement read()")
 
+    def list_ids(self) -> list[str]:
+        """The physical ids of every resource of this type in the scope that the (hint)
+        properties give (an instance, a bucket), as the schema's ``list`` handler declares."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement list_ids()")
+
     def desired_read(self) -> dict[str, Any]:
         """What ``read`` returns while nothing changed out of band, from the (coerced)
         properties: a type whose read gives a normal form (names resolved to ARNs, content

@@ -113,3 +113,15 @@ def expected(
     specs = provider.schema.document.get("properties", {})
     off = {k for k, spec in specs.items() if spec.get("default") is False}
     return {k: v for k, v in provider.desired_read().items() if k in kept and not (k in off and v is False)}
+
+
+def list_ids(
+    resource_type: str,
+    resolve: Callable[[str], type[Provider]],
+    region: str | None = None,
+    *,
+    scope: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Physical ids of every ``resource_type`` resource in ``scope`` (the properties that
+    name where to look: ``InstanceArn`` for flows and users, nothing for instances)."""
+    return _provider(resource_type, "", resolve, region, dict(scope or {})).list_ids()
