@@ -19,18 +19,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from providers.core.aws import error_code
+from providers.core import owned_objects
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
+from providers.core.owned_objects import is_missing
 from providers.core.provider import Provider, ReadResult, Result
 from providers.html_page import ccp_template, sources
 from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
 
-OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner
 SCRIPT_KEY = "gapfill-streams-script"  # on the page: the key of the script copied beside it
 MAX_TEMPLATE_BYTES = 1024 * 1024
-_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket")
 
 
 def page_id(bucket: str, key: str) -> str:
@@ -140,7 +139,7 @@ class HtmlPage(Provider):
         bucket, key = str(props["Bucket"]), check_key(str(props["Key"]), "Key")
         choice = template_choice(props)
         owner = self.owner(bucket, key)
-        metadata = {OWNER_KEY: owner}
+        metadata = owned_objects.marker(owner)
         pid = page_id(bucket, key)
         script_key = None
         if choice == "Template" and props.get("StreamsScriptLocation"):
@@ -190,7 +189,7 @@ class HtmlPage(Provider):
         try:
             reply = self.client("s3").get_object(Bucket=location["Bucket"], Key=location["Key"])
         except Exception as exc:
-            if error_code(exc) in _MISSING:
+            if is_missing(exc):
                 raise ProviderError(
                     f"TemplateLocation: s3://{location['Bucket']}/{location['Key']} does not exist"
                 ) from exc
@@ -232,10 +231,10 @@ class HtmlPage(Provider):
                 MetadataDirective="REPLACE",
                 ContentType="application/javascript; charset=utf-8",
                 CacheControl=str(self.properties["CacheControl"]),
-                Metadata={OWNER_KEY: owner},
+                Metadata=owned_objects.marker(owner),
             )
         except Exception as exc:
-            if error_code(exc) in _MISSING:
+            if is_missing(exc):
                 raise ProviderError(
                     f"StreamsScriptLocation: s3://{source['Bucket']}/{source['Key']} does not exist"
                 ) from exc
@@ -273,7 +272,7 @@ class HtmlPage(Provider):
         try:
             reply = self.client("s3").get_object(Bucket=bucket, Key=key)
         except Exception as exc:
-            if error_code(exc) in _MISSING:
+            if is_missing(exc):
                 return None
             raise
         body = reply["Body"].read()
@@ -310,24 +309,12 @@ class HtmlPage(Provider):
 
     # -- S3 helpers -------------------------------------------------------------------------------
     def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.client("s3").head_object(Bucket=bucket, Key=key))
-        except Exception as exc:
-            if error_code(exc) in _MISSING:
-                return None
-            raise
+        return owned_objects.head(self.client("s3"), bucket, key)
 
     @staticmethod
-    def _ours(head: Mapping[str, Any], owner: str) -> bool:
-        return bool(head.get("Metadata", {}).get(OWNER_KEY) == owner)
+    def _ours(head: Mapping[str, Any] | None, owner: str) -> bool:
+        return owned_objects.owned_by(head, owner)
 
     def _delete_if_ours(self, bucket: str, key: str, owner: str) -> None:
         """Delete only while our marker is on the object; someone else's upload stays."""
-        head = self._head(bucket, key)
-        if head is None or not self._ours(head, owner):
-            return
-        try:
-            self.client("s3").delete_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            if error_code(exc) not in _MISSING:
-                raise
+        owned_objects.delete_if_owned(self.client("s3"), bucket, key, owner)

@@ -19,16 +19,16 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from providers.core import owned_objects
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
+from providers.core.owned_objects import is_missing
 from providers.core.provider import Provider, ReadResult, Result
 from providers.s3_objects import sources
 from providers.s3_objects.sources import Item
 
-OWNER_KEY = "gapfill-owner"  # x-amz-meta-gapfill-owner, the same marker Custom::HtmlPage uses
 PID_PREFIX = "s3objects://"
-_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchBucket")
 
 
 def physical_id(bucket: str, owner: str) -> str:
@@ -126,7 +126,7 @@ class S3Objects(Provider):
             "Key": item.key,
             "ContentType": item.content_type,
             "CacheControl": item.cache_control,
-            "Metadata": {OWNER_KEY: owner},
+            "Metadata": owned_objects.marker(owner),
         }
         if item.copy_source is not None:
             src_bucket, src_key = item.copy_source
@@ -135,7 +135,7 @@ class S3Objects(Provider):
                     CopySource={"Bucket": src_bucket, "Key": src_key}, MetadataDirective="REPLACE", **common
                 )
             except Exception as exc:
-                if error_code(exc) in _MISSING:
+                if is_missing(exc):
                     raise ProviderError(
                         f"{item.origin}.Source: s3://{src_bucket}/{src_key} does not exist"
                     ) from exc
@@ -149,7 +149,7 @@ class S3Objects(Provider):
         try:
             reply = self.client("s3").get_object(Bucket=archive["Bucket"], Key=archive["Key"])
         except Exception as exc:
-            if error_code(exc) in _MISSING:
+            if is_missing(exc):
                 raise ProviderError(f"Archive: {where} does not exist") from exc
             raise
         data = bytes(reply["Body"].read(sources.MAX_ARCHIVE_BYTES + 1))
@@ -169,16 +169,17 @@ class S3Objects(Provider):
         try:
             self.client("s3").head_bucket(Bucket=bucket)
         except Exception as exc:
-            if error_code(exc) in _MISSING:
+            if is_missing(exc):
                 return None
             raise
         prefix = str(self.properties.get("Prefix") or "") if self.properties.get("Bucket") == bucket else ""
         files: dict[str, Any] = {}
+        s3 = self.client("s3")
         for key in self._listed_keys(bucket, prefix):
-            head = self._head(bucket, key)
-            if head is not None and head.get("Metadata", {}).get(OWNER_KEY) == owner:
+            found = owned_objects.head(s3, bucket, key)
+            if found is not None and owned_objects.owned_by(found, owner):
                 files[key] = _file_view(
-                    head.get("ContentType", ""), head.get("CacheControl", ""), head.get("ETag", "")
+                    found.get("ContentType", ""), found.get("CacheControl", ""), found.get("ETag", "")
                 )
         etags = {k: v["ETag"] for k, v in files.items()}
         data = {"ObjectCount": len(files), "Digest": sources.digest(etags)}
@@ -191,25 +192,16 @@ class S3Objects(Provider):
         files: dict[str, Any] = {}
         for item in self._items():
             if item.copy_source is not None:
-                head = self._head(*item.copy_source)
-                etag = str((head or {}).get("ETag", ""))
+                source = owned_objects.head(self.client("s3"), *item.copy_source)
+                etag = str((source or {}).get("ETag", ""))
             else:
                 etag = hashlib.md5(item.body or b"", usedforsecurity=False).hexdigest()
             files[item.key] = _file_view(item.content_type, item.cache_control, etag)
         return {"Bucket": self.properties["Bucket"], "Files": files}
 
     # -- S3 helpers ---------------------------------------------------------------------------
-    def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.client("s3").head_object(Bucket=bucket, Key=key))
-        except Exception as exc:
-            if error_code(exc) in _MISSING:
-                return None
-            raise
-
     def _foreign(self, bucket: str, key: str, owner: str) -> bool:
-        head = self._head(bucket, key)
-        return head is not None and head.get("Metadata", {}).get(OWNER_KEY) != owner
+        return owned_objects.foreign(owned_objects.head(self.client("s3"), bucket, key), owner)
 
     def _listed_keys(self, bucket: str, prefix: str) -> Iterator[str]:
         paginator = self.client("s3").get_paginator("list_objects_v2")
@@ -230,15 +222,8 @@ class S3Objects(Provider):
         ]
 
     def _foreign_or_gone(self, bucket: str, key: str, owner: str) -> bool:
-        head = self._head(bucket, key)
-        return head is None or head.get("Metadata", {}).get(OWNER_KEY) != owner
+        return not owned_objects.owned_by(owned_objects.head(self.client("s3"), bucket, key), owner)
 
     def _delete_if_ours(self, bucket: str, key: str, owner: str) -> None:
         """Delete only while the marker is on the object: someone's later upload stays."""
-        if self._foreign_or_gone(bucket, key, owner):
-            return
-        try:
-            self.client("s3").delete_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            if error_code(exc) not in _MISSING:
-                raise
+        owned_objects.delete_if_owned(self.client("s3"), bucket, key, owner)

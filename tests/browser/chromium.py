@@ -117,7 +117,7 @@ class Browser:
         params: dict[str, Any] | None = None,
         *,
         session: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = 90.0,
     ) -> dict[str, Any]:
         message_id = next(self._ids)
         box: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=1)

@@ -359,11 +359,22 @@ def real_args(tmp_path: Path, **overrides: Any) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
+def _keys(s3: Any, bucket: str) -> set[str]:
+    """Every key in the bucket, or none when it does not exist yet."""
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return {o["Key"] for page in pages for o in page.get("Contents", [])}
+    except s3.exceptions.NoSuchBucket:
+        return set()
+
+
 def test_deploys_nested_templates_through_change_sets_then_is_a_no_op(
     emulator: Any, aws: Callable[[str], Any], tmp_path: Path
 ) -> None:
     from gapfill.commands.deploy import deploy_real
 
+    bucket = default_bucket(ACCOUNT, "us-east-1")
+    before = _keys(aws("s3"), bucket)  # the emulator is shared: other tests may have used the bucket
     lines: list[str] = []
     deployer = Deployer(session(), out=lines.append, poll_seconds=0.05)
     assert deploy_real(real_args(tmp_path), deployer) == 0
@@ -371,8 +382,7 @@ def test_deploys_nested_templates_through_change_sets_then_is_a_no_op(
     assert "create change set" in text
     assert "Add     Child (AWS::CloudFormation::Stack)" in text
     assert "stack deploy-test: CREATE_COMPLETE" in text
-    bucket = default_bucket(ACCOUNT, "us-east-1")
-    keys = sorted(o["Key"] for o in aws("s3").list_objects_v2(Bucket=bucket)["Contents"])
+    keys = sorted(_keys(aws("s3"), bucket) - before)
     assert len(keys) == 2  # root and child templates
     assert all(k.startswith("gapfill/stacks/deploy-test/") for k in keys)
     stack = aws("cloudformation").describe_stacks(StackName="deploy-test")["Stacks"][0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.s3_objects.handlers import OWNER_KEY, parse_physical_id
+from providers.core.owned_objects import OWNER_KEY
+from providers.s3_objects.handlers import parse_physical_id
 from tests.contract.suite import ContractCase, Env
 
 

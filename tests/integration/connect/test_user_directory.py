@@ -4,13 +4,11 @@ resuming after a partial failure and across re-invocations."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import dataclasses
 import io
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,21 +16,11 @@ import pytest
 from gapfill.emulator.connect import backend
 from providers.connect.directory import OWNER_TAG
 from providers.connect.user_directory import parse_physical_id
+from tests.integration.connect.connect_setup import knobs
 
 TYPE = "Custom::ConnectUserDirectory"
 HEADER = ["Username", "FirstName", "LastName", "Email", "RoutingProfile", "SecurityProfiles"]
 OUTSIDER = {"FirstName": "Out", "LastName": "Outside", "Email": "out@example.com"}
-
-
-@contextlib.contextmanager
-def knobs(**values: Any) -> Iterator[Any]:
-    live = backend()
-    saved = dataclasses.asdict(live.knobs)
-    live.knobs.update(values)
-    try:
-        yield live
-    finally:
-        live.knobs.update(saved)
 
 
 def counts() -> dict[str, int]:
