@@ -26,7 +26,7 @@ from providers.core import tag_keys
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
-from providers.core.provider import Outcome, Pending, Provider, Result
+from providers.core.provider import Outcome, Pending, Provider, ReadResult, Result
 
 PID_PREFIX = "firehose-encryption"
 STARTED = "started"  # encryption was off (or failed) and this resource turned it on
@@ -273,6 +273,24 @@ class FirehoseEncryption(Provider):
         return self.check(
             Pending(pid, f"decryption of delivery stream {stream}", {"stream": stream, "phase": "disable"})
         )
+
+    def read(self) -> ReadResult | None:
+        """The stream's encryption as Firehose reports it: KeyType (and KeyARN) only while the
+        status is ENABLED or ENABLING, so a stream whose encryption was stopped reads without
+        them; None when the stream is gone."""
+        parsed = parse_physical_id(self.physical_id)
+        if parsed is None:
+            return None
+        description = self._describe(parsed[0], missing_ok=True)
+        if description is None:
+            return None
+        current = description.get("DeliveryStreamEncryptionConfiguration") or {}
+        props: dict[str, Any] = {"DeliveryStreamName": parsed[0]}
+        if current.get("Status") in ENCRYPTED and current.get("KeyType"):
+            props["KeyType"] = current["KeyType"]
+            if current.get("KeyARN"):
+                props["KeyARN"] = current["KeyARN"]
+        return ReadResult(props, self._result(str(self.physical_id), description).data)
 
     # -- AWS helpers ------------------------------------------------------------------------------
     def _switch(self) -> Any:

@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: The handlers CloudFormation invokes on a custom resource (``read`` and ``list`` are resource
-#: provider handlers it never sends to a ServiceToken); their permissions are unioned.
-HANDLERS = ("create", "update", "delete")
+#: The handlers a provider's role serves, their permissions unioned: the three CloudFormation
+#: invokes on a custom resource, and ``read``, which ``gapfill drift`` runs as the provider
+#: (``list`` is a resource provider handler that nothing sends to a ServiceToken).
+HANDLERS = ("create", "update", "delete", "read")
 
 _REGIONAL = "arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:{resource}"
 

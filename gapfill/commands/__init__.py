@@ -14,4 +14,5 @@ COMMANDS = (
     "gapfill.commands.sam_template",
     "gapfill.commands.flows",
     "gapfill.commands.publish",
+    "gapfill.commands.drift",
 )

@@ -862,6 +862,7 @@ def _run(args: argparse.Namespace, emulator: Emulator, played: list[tuple[Path, 
                 continue
             deployments.append(deployment)
             pages += written
+        _record(deployments, emulator, output)
         if getattr(args, "keep", False):
             _keep_serving(emulator)
         if getattr(args, "rehearse", False):
@@ -901,6 +902,25 @@ def _rehearse(
         except (LocalDeployError, UnsupportedIntrinsicError) as exc:
             failed(exc)
     return upgrade.check(rehearsed) if upgrade is not None else []
+
+
+def targets(deployment: LocalDeployment) -> list[Any]:
+    """What the deployment's stacks last asked of each gapfill resource (for ``gapfill drift``)."""
+    from gapfill.drift.check import Target
+
+    return [
+        Target(c.stack, deployment.cfn.stack_id, c.logical_id, c.resource_type, c.physical_id, c.properties)
+        for c in deployment.created
+        if c.physical_id
+    ]
+
+
+def _record(deployments: list[LocalDeployment], emulator: Emulator, output: Path) -> None:
+    from gapfill.drift.local import RECORD_NAME, write_record
+
+    made = [t for d in deployments for t in targets(d)]
+    path = write_record(output / RECORD_NAME, made, emulator.endpoint)
+    print(f"\n{len(made)} resources recorded for 'gapfill drift --local' in {path}", flush=True)
 
 
 def _keep_serving(emulator: Emulator) -> None:

@@ -13,7 +13,9 @@ The physical id is ``apigateway-account:<region>``; there is nothing to replace.
 
 from __future__ import annotations
 
-from providers.core.provider import Provider, Result
+from typing import Any
+
+from providers.core.provider import Provider, ReadResult, Result
 
 PID_PREFIX = "apigateway-account:"
 
@@ -60,3 +62,25 @@ class ApiGatewayAccount(Provider):
             "SetByThisResource": "true" if effective == wanted else "false",
         }
         return Result(physical_id(self.request.region), data)
+
+    def desired_read(self) -> dict[str, Any]:
+        """A role someone else had set is kept by design, so the role in effect is what this
+        resource asks for; only an unset region differs (documented in docs/drift.md)."""
+        current = self.client("apigateway").get_account().get("cloudwatchRoleArn")
+        return {**self.properties, "CloudWatchRoleArn": current or self.properties.get("CloudWatchRoleArn")}
+
+    def list_ids(self) -> list[str]:
+        """The region's one setting, while a role is set."""
+        current = self.client("apigateway").get_account().get("cloudwatchRoleArn")
+        return [physical_id(self.request.region)] if current else []
+
+    def read(self) -> ReadResult | None:
+        """The region's role setting. ``CloudWatchRoleArn`` reads as the role in effect: AWS keeps
+        one role per region and cannot say who set it, so ``SetByThisResource`` (a deploy-time
+        fact) is not read, and a role someone else had set reads as a changed CloudWatchRoleArn."""
+        if not str(self.physical_id or "").startswith(PID_PREFIX):
+            return None
+        current = self.client("apigateway").get_account().get("cloudwatchRoleArn")
+        if not current:
+            return ReadResult({}, {})
+        return ReadResult({"CloudWatchRoleArn": current}, {"EffectiveRoleArn": current})

@@ -131,3 +131,13 @@ def tag_changes(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[st
     to_set = {k: v for k, v in new.items() if old.get(k) != v}
     to_remove = sorted(k for k in old if k not in new)
     return to_set, to_remove
+
+
+def user_tags(tags: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """Connect's tag map as read returns it: CloudFormation's ``[{Key, Value}]``, sorted by key,
+    gapfill's own bookkeeping keys (``gapfill:``) left out."""
+    return [
+        {"Key": str(k), "Value": str(v)}
+        for k, v in sorted((tags or {}).items())
+        if not str(k).startswith("gapfill:")
+    ]

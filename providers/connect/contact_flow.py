@@ -313,6 +313,22 @@ class ConnectContactFlow(Provider):
         result = self._result(arn)
         return ReadResult({**props, **result.data}, result.data)
 
+    def list_ids(self) -> list[str]:
+        """Every flow of the instance that ``InstanceArn`` names (ListContactFlows), by ARN."""
+        pages = (
+            self.client("connect").get_paginator("list_contact_flows").paginate(InstanceId=self.instance_id)
+        )
+        return [str(f["Arn"]) for page in pages for f in page.get("ContactFlowSummaryList", [])]
+
+    def desired_read(self) -> dict[str, Any]:
+        """The content as Create writes it (placeholders and Substitutions resolved against the
+        instance as it is now), tags in read's order, AdoptExisting only while true."""
+        props = dict(self.properties)
+        props["Content"] = flow_content.normalise(self.rendered_content())
+        if props.get("Tags"):
+            props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
+        return props
+
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:
         flow = arns.flow_ids(str(self.physical_id))

@@ -16,7 +16,7 @@ from typing import Any
 from providers.connect import arns, instance_attributes
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 
 #: describe_instance may not know a just-created instance yet; tolerate this many misses.
 MAX_NOT_FOUND = 10
@@ -26,6 +26,8 @@ class ConnectInstance(Provider):
     resource_type = "Custom::ConnectInstance"
     #: Connect documents creation in minutes; allow most of CloudFormation's hour.
     max_wait_seconds = 3000.0
+    #: Only declared attributes and tags are managed; others keep whatever the instance has.
+    DECLARED_KEYS_ONLY = ("Tags", "Attributes")
 
     # -- create ---------------------------------------------------------------------------
     def create(self) -> Pending:
@@ -129,6 +131,53 @@ class ConnectInstance(Provider):
             "InstanceStatus": described.get("InstanceStatus") or "",
             "CreatedTime": created.isoformat() if isinstance(created, datetime) else str(created or ""),
         }
+
+    # -- read -----------------------------------------------------------------------------
+    def read(self) -> ReadResult | None:
+        """Alias, identity type, directory, every instance attribute (booleans, named as in
+        the template) and the user tags (``gapfill:`` keys left out); None when the instance is
+        gone or its creation failed (a husk waiting for its Delete)."""
+        arn = str(self.physical_id or "")
+        instance_id = arns.instance_id(arn)
+        if instance_id is None:
+            return None
+        connect = self.client("connect")
+        try:
+            described = connect.describe_instance(InstanceId=instance_id)["Instance"]
+            listed: list[dict[str, Any]] = []
+            for page in connect.get_paginator("list_instance_attributes").paginate(InstanceId=instance_id):
+                listed.extend(page.get("Attributes", []))
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        if described.get("InstanceStatus") == "CREATION_FAILED":
+            return None
+        props: dict[str, Any] = {"IdentityManagementType": described.get("IdentityManagementType")}
+        for name in ("InstanceAlias", "DirectoryId"):
+            if described.get(name):
+                props[name] = described[name]
+        props["Attributes"] = instance_attributes.readable(instance_attributes.current(listed))
+        tags = arns.user_tags(described.get("Tags"))
+        if tags:
+            props["Tags"] = tags
+        data = self._data(described, instance_id, arn)
+        return ReadResult({**props, **data}, data)
+
+    def list_ids(self) -> list[str]:
+        """Every instance of the account and region (ListInstances), by ARN."""
+        pages = self.client("connect").get_paginator("list_instances").paginate()
+        return [str(i["Arn"]) for page in pages for i in page.get("InstanceSummaryList", [])]
+
+    def desired_read(self) -> dict[str, Any]:
+        """Attributes as booleans (the template may write "true"), tags in read's order."""
+        props = dict(self.properties)
+        if "Attributes" in props:
+            wanted = instance_attributes.desired(props["Attributes"])
+            props["Attributes"] = instance_attributes.readable(wanted)
+        if props.get("Tags"):
+            props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
+        return props
 
     # -- delete ---------------------------------------------------------------------------
     def delete(self) -> None:

@@ -51,3 +51,10 @@ def current(listed: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 def changes(wanted: Mapping[str, str], actual: Mapping[str, str]) -> dict[str, str]:
     """The attributes whose value differs, in a stable order (one API call each)."""
     return {kind: value for kind, value in sorted(wanted.items()) if actual.get(kind) != value}
+
+
+def readable(values: Mapping[str, str]) -> dict[str, bool]:
+    """``{ATTRIBUTE_TYPE: "true"}`` -> the template's ``{Name: True}``, for the attributes the
+    template can name (others, which Connect may add, are left out)."""
+    names = {kind: name for name, kind in ATTRIBUTES.items()}
+    return {names[k]: v == "true" for k, v in sorted(values.items()) if k in names}

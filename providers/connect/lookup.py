@@ -24,11 +24,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from providers.connect import arns
 from providers.connect.arns import instance_id_of
 from providers.connect.resolve import Catalog, ResolveError, load_catalog, resolve
+from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
-from providers.core.provider import Outcome, Provider, Result
+from providers.core.provider import Outcome, Provider, ReadResult, Result
 
 PID_PREFIX = "connect-lookup"
 #: property -> (attribute prefix, ARN kind in resolve.KINDS)
@@ -131,3 +133,43 @@ class ConnectLookup(Provider):
         if self.operation == "Create" or self.replacing or not pid:
             pid = physical_id(instance_id, self.request.stack_id, self.request.logical_id)
         return Result(pid, {"InstanceId": instance_id, **data})
+
+    # -- read -------------------------------------------------------------------------------
+    #: A lookup names what it asks for; drift checks that each declared name still exists.
+    DECLARED_KEYS_ONLY = tuple(LOOKUPS)
+
+    def read(self) -> ReadResult | None:
+        """Every name of every kind the instance has now (sorted), and the attributes of them
+        all; the names a template asked for are not kept anywhere, so read cannot tell them
+        apart and drift compares the declared names as a subset. None when the instance is gone."""
+        parts = str(self.physical_id or "").split(":")
+        if len(parts) != 3 or parts[0] != PID_PREFIX or not parts[1]:
+            return None
+        instance_id = parts[1]
+        connect = self.client("connect")
+
+        def call(operation: str, **kwargs: Any) -> dict[str, Any]:
+            return dict(getattr(connect, operation)(**kwargs))
+
+        props: dict[str, Any] = {}
+        data: dict[str, str] = {"InstanceId": instance_id}
+        try:
+            for prop, (_, kind) in LOOKUPS.items():
+                catalog = load_catalog(call, instance_id, kind)
+                names = sorted(catalog.names)
+                props[prop] = names
+                data.update(attributes(prop, names, catalog))
+                for arn in catalog.arns.values():
+                    props.setdefault("InstanceArn", arns.instance_arn(arn))
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        return ReadResult({**props, **data}, data)
+
+    def list_ids(self) -> list[str]:
+        """A lookup makes nothing in AWS, so there is nothing to list."""
+        return []
+
+    def desired_read(self) -> dict[str, Any]:
+        return {k: sorted(v) if k in LOOKUPS else v for k, v in self.properties.items()}

@@ -19,7 +19,7 @@ from providers.connect import arns
 from providers.core import tag_keys
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 
 MAX_CLAIM_ATTEMPTS = 3
 _DELETE = {"phase": "delete"}
@@ -28,6 +28,7 @@ _NUMBER_GONE = ("InvalidParameterException", "ResourceConflictException", "Resou
 
 
 class ConnectPhoneNumber(Provider):
+    NOT_READ = ("Prefix",)
     resource_type = "Custom::ConnectPhoneNumber"
     max_wait_seconds = 1800.0
 
@@ -173,6 +174,64 @@ class ConnectPhoneNumber(Provider):
                 "Address": summary.get("PhoneNumber", ""),
             },
         )
+
+    # -- read -----------------------------------------------------------------------------
+    def read(self) -> ReadResult | None:
+        """The claimed number: target, country, type, description, user tags and the flow
+        associated with it (ListFlowAssociations; DescribePhoneNumber does not say). ``Prefix``
+        only steered the search for a number and is not kept (``NOT_READ``)."""
+        arn = str(self.physical_id or "")
+        number_id = arns.phone_number_id(arn)
+        if number_id is None:
+            return None
+        connect = self.client("connect")
+        try:
+            summary = connect.describe_phone_number(PhoneNumberId=number_id)["ClaimedPhoneNumberSummary"]
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return None
+        props: dict[str, Any] = {
+            "TargetArn": summary.get("TargetArn"),
+            "CountryCode": summary.get("PhoneNumberCountryCode"),
+            "Type": summary.get("PhoneNumberType"),
+        }
+        if summary.get("PhoneNumberDescription"):
+            props["Description"] = summary["PhoneNumberDescription"]
+        flow = self._associated_flow(arn, str(summary.get("InstanceId") or ""))
+        if flow:
+            props["ContactFlowArn"] = flow
+        tags = arns.user_tags(summary.get("Tags"))
+        if tags:
+            props["Tags"] = tags
+        data = self._result(summary).data
+        return ReadResult({**props, **data}, data)
+
+    def _associated_flow(self, number_arn: str, instance_id: str) -> str | None:
+        if not instance_id:
+            return None
+        pages = self.client("connect").get_paginator("list_flow_associations")
+        for page in pages.paginate(InstanceId=instance_id, ResourceType="VOICE_PHONE_NUMBER"):
+            for item in page.get("FlowAssociationSummaryList", []):
+                if item.get("ResourceId") == number_arn:
+                    return str(item.get("FlowId") or "") or None
+        return None
+
+    def list_ids(self) -> list[str]:
+        """Every claimed number (ListPhoneNumbersV2), of ``TargetArn`` when it is given."""
+        scope = {"TargetArn": self.target} if self.properties.get("TargetArn") else {}
+        pages = self.client("connect").get_paginator("list_phone_numbers_v2").paginate(**scope)
+        return [
+            str(n["PhoneNumberArn"]) for page in pages for n in page.get("ListPhoneNumbersSummaryList", [])
+        ]
+
+    def desired_read(self) -> dict[str, Any]:
+        props = dict(self.properties)
+        if props.get("Tags"):
+            props["Tags"] = arns.user_tags(arns.tag_map(props["Tags"]))
+        if not props.get("Description"):
+            props.pop("Description", None)
+        return props
 
     # -- update ---------------------------------------------------------------------------
     def update(self) -> Result:

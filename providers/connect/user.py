@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from providers.connect import arns, directory, pacing, passwords, resolve, user_rules, users
+from providers.connect import arns, directory, pacing, passwords, resolve, user_read, user_rules, users
 from providers.connect.directory import ActualUser, DesiredUser, normal_phone
 from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 
 _REFERENCES = (
     ("routing-profile", "RoutingProfileArn", "RoutingProfile"),
@@ -196,6 +196,18 @@ class ConnectUser(Provider):
             self.call("untag_resource", resourceArn=arn, tagKeys=to_remove)
         if to_set:
             self.call("tag_resource", resourceArn=arn, tags=to_set)
+
+    # -- read (providers.connect.user_read) ---------------------------------------------
+    NOT_READ = user_read.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        return user_read.read(self, tag_keys.PASSWORD_SECRET)
+
+    def list_ids(self) -> list[str]:
+        return user_read.list_ids(self, self.instance_id)
+
+    def desired_read(self) -> dict[str, Any]:
+        return user_read.desired(self, self.instance_id)
 
     # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.connect import arns, directory, passwords
+from providers.connect import arns, directory, directory_read, passwords
 from providers.connect.guard import DeletionGuard, parse_limit
 from providers.connect.pacing import requests_per_second
 from providers.connect.sync import (
@@ -25,7 +25,7 @@ from providers.connect.sync import (
     SyncConfig,
 )
 from providers.core.errors import ProviderError, made
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 
 SEPARATOR = "/agent-directory/"
 
@@ -177,3 +177,36 @@ class ConnectUserDirectory(Provider):
 
     def delete(self) -> Result | Pending:
         return self._remove(None)
+
+    # -- read (providers.connect.directory_read) -----------------------------------------
+    READ_VIEWS = ("Users",)
+    NOT_READ = directory_read.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        parsed = parse_physical_id(str(self.physical_id or ""))
+        if parsed is None:
+            return None
+        users = directory_read.actual_users(self._directory(*parsed))
+        if users is None:
+            return None
+        data = {"DirectoryId": str(self.physical_id), "OwnerTag": parsed[1]}
+        return ReadResult(
+            {"InstanceArn": directory_read.instance_arn(str(self.physical_id)), "Users": users}, data
+        )
+
+    def list_ids(self) -> list[str]:
+        """Every directory with users in the instance ``InstanceArn`` names, by owner tag."""
+        arn = str(self.properties["InstanceArn"])
+        owners = directory_read.owners(self.client("connect"), arns.instance_id_of(arn))
+        return [physical_id(arn, owner) for owner in owners]
+
+    def desired_read(self) -> dict[str, Any]:
+        pid, instance_id, owner = self._target()
+        props = self.properties
+        users = directory_read.desired_users(
+            self._directory(instance_id, owner),
+            str(props["Bucket"]),
+            str(props["Key"]),
+            props.get("VersionId"),
+        )
+        return {"InstanceArn": directory_read.same_instance(str(props["InstanceArn"]), pid), "Users": users}

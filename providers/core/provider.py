@@ -91,6 +91,16 @@ class Provider:
     max_wait_seconds: ClassVar[float] = 3300.0
     #: A schema given inline instead of ``schemas/<Type>.json`` (test providers use it).
     schema_document: ClassVar[dict[str, Any] | None] = None
+    #: Deploy-time inputs AWS does not keep (a source location, substitutions): ``read`` cannot
+    #: return them and drift does not compare them.
+    NOT_READ: ClassVar[tuple[str, ...]] = ()
+    #: Maps whose entries the resource manages only where the template declares them (tags,
+    #: instance attributes): drift compares the declared keys and ignores others found live.
+    DECLARED_KEYS_ONLY: ClassVar[tuple[str, ...]] = ("Tags",)
+    #: What ``read`` returns beyond the schema's properties for drift to compare, where AWS
+    #: keeps the result of a deploy-time input rather than the input (a page's digest, the
+    #: users of a directory, a database's history rows).
+    READ_VIEWS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -128,6 +138,17 @@ class Provider:
         properties); None when it is gone. CloudFormation never sends a Read to a custom
         resource: tools and tests call it through :func:`providers.core.reading.read`."""
         raise NotImplementedError(f"{type(self).__name__} does not implement read()")
+
+    def list_ids(self) -> list[str]:
+        """The physical ids of every resource of this type in the scope that the (hint)
+        properties give (an instance, a bucket), as the schema's ``list`` handler declares."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement list_ids()")
+
+    def desired_read(self) -> dict[str, Any]:
+        """What ``read`` returns while nothing changed out of band, from the (coerced)
+        properties: a type whose read gives a normal form (names resolved to ARNs, content
+        with placeholders resolved) overrides it; it may call AWS only to read."""
+        return dict(self.properties)
 
     def check(self, pending: Pending) -> Outcome:
         """Poll asynchronous work started by create/update/delete."""

@@ -13,6 +13,7 @@ Bucket and Key are createOnly, so an Update always overwrites in place under the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from providers.core import owned_objects
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.owned_objects import is_missing
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 from providers.html_page import ccp_template, sources
 from providers.html_page.keys import check_key
 from providers.html_page.render import TemplateError, render
@@ -69,6 +70,19 @@ def template_choice(properties: Mapping[str, Any]) -> str:
 
 class HtmlPage(Provider):
     resource_type = "Custom::HtmlPage"
+    #: Inputs of the rendering and of the write; the object keeps only their result, which
+    #: read reports as ``BodySha256`` (the SHA-256 of the page as S3 holds it).
+    READ_VIEWS = ("BodySha256",)
+    NOT_READ = (
+        "Template",
+        "TemplateBody",
+        "TemplateLocation",
+        "Values",
+        "ReplaceExisting",
+        "StreamsScriptLocation",
+        "DistributionId",
+        "DistributionDomainName",
+    )
 
     def create(self) -> Result:
         bucket, key = str(self.properties["Bucket"]), check_key(str(self.properties["Key"]), "Key")
@@ -246,6 +260,52 @@ class HtmlPage(Provider):
                 "CallerReference": self.client_token("invalidate")[:64],
             },
         )
+
+    # -- read -------------------------------------------------------------------------------------
+    def read(self) -> ReadResult | None:
+        """The page object: bucket, key, content type, cache control, the script copy it points
+        at, and ``BodySha256`` (a read-only view: any edit of the page shows as a new digest)."""
+        parsed = parse_page_id(self.physical_id)
+        if parsed is None:
+            return None
+        bucket, key = parsed
+        try:
+            reply = self.client("s3").get_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            if is_missing(exc):
+                return None
+            raise
+        body = reply["Body"].read()
+        props: dict[str, Any] = {
+            "Bucket": bucket,
+            "Key": key,
+            "ContentType": reply.get("ContentType", ""),
+            "CacheControl": reply.get("CacheControl", ""),
+            "BodySha256": hashlib.sha256(body).hexdigest(),
+        }
+        script = (reply.get("Metadata") or {}).get(SCRIPT_KEY)
+        if script:
+            props["StreamsScriptKey"] = script
+        data = {
+            "ObjectUrl": object_url(bucket, key, self.request.region),
+            "ETag": str(reply.get("ETag", "")).strip('"'),
+        }
+        return ReadResult({**props, **data}, data)
+
+    def desired_read(self) -> dict[str, Any]:
+        """The page the properties render (templates fetched, never written) and its digest."""
+        props = dict(self.properties)
+        key = str(props["Key"])
+        choice = template_choice(props)
+        script_key = None
+        if choice == "Template" and props.get("StreamsScriptLocation"):
+            script_key = str(props.get("StreamsScriptKey") or default_script_key(key))
+            props["StreamsScriptKey"] = script_key
+        else:
+            props.pop("StreamsScriptKey", None)
+        body = self._body(choice, key, script_key)
+        props["BodySha256"] = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        return props
 
     # -- S3 helpers -------------------------------------------------------------------------------
     def _head(self, bucket: str, key: str) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
-from providers.core.provider import Pending, Provider, Result
+from providers.core.provider import Pending, Provider, ReadResult, Result
 from providers.s3_bucket_emptier import rules
 
 #: Seconds kept free before handing over: one listing page and one DeleteObjects call.
@@ -26,6 +26,7 @@ class S3BucketEmptier(Provider):
     resource_type = "Custom::S3BucketEmptier"
     #: A bucket with millions of versions takes many invocations; CloudFormation allows an hour.
     max_wait_seconds = 3300.0
+    NOT_READ = ("Enabled",)
 
     def create(self) -> Result:
         return self._attach()
@@ -108,6 +109,14 @@ class S3BucketEmptier(Provider):
         for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
             for upload in page.get("Uploads", []):
                 s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+
+    def read(self) -> ReadResult | None:
+        """The bucket the emptier is attached to, while it exists. ``Enabled`` is the template's
+        switch, kept nowhere in AWS: read cannot return it (it is in ``NOT_READ``)."""
+        bucket = rules.parse_physical_id(self.physical_id)
+        if bucket is None or not self._bucket_exists(bucket):
+            return None
+        return ReadResult({"BucketName": bucket}, {})
 
     # -- AWS reads ----------------------------------------------------------------------------
     def _bucket_exists(self, bucket: str) -> bool:

@@ -35,8 +35,8 @@ from typing import Any
 from providers.core import ids
 from providers.core.aws import error_code, error_message
 from providers.core.errors import ProviderError
-from providers.core.provider import Pending, Provider, Result
-from providers.s3_bucket_notification import config
+from providers.core.provider import Pending, Provider, ReadResult, Result
+from providers.s3_bucket_notification import config, reading
 from providers.s3_bucket_notification.config import (
     AmbiguousConfigurationError,
     ConfigError,
@@ -93,6 +93,7 @@ def describe_validation_error(exc: BaseException) -> str:
 class S3BucketNotification(Provider):
     resource_type = "Custom::S3BucketNotification"
     max_wait_seconds = 900.0
+    NOT_READ = ("SkipDestinationValidation",)
 
     # -- protocol -------------------------------------------------------------------------
     def create(self) -> Result | Pending:
@@ -211,6 +212,37 @@ class S3BucketNotification(Provider):
 
     def _parsed_physical_id(self) -> PhysicalId | None:
         return PhysicalId.parse(self.physical_id)
+
+    # -- read (providers.s3_bucket_notification.reading) -------------------------------------
+    def read(self) -> ReadResult | None:
+        """Our entries of the bucket's document. Ownership is derived from the stack id and
+        logical id (the request's) and, for Ids the template gave, from its properties."""
+        pid = self._parsed_physical_id()
+        if pid is None:
+            return None
+        try:
+            document = self._read(pid.bucket)
+        except Exception as exc:
+            if error_code(exc) == "NoSuchBucket":
+                return None
+            raise
+        wanted = self.properties.get("NotificationConfiguration")
+        given = [
+            str(i["Id"])
+            for k in config.KINDS
+            for i in (wanted or {}).get(k.template_key) or []
+            if isinstance(i, dict) and i.get("Id")
+        ]
+        view = reading.live_view(document, self._owner, given, config.wants_eventbridge(wanted))
+        ids = [e.id for e in reading.ours(document, self._owner, given)]
+        data = {"Id": str(pid), "ConfigurationIds": ",".join(ids)}
+        return ReadResult({"BucketName": pid.bucket, "NotificationConfiguration": view, **data}, data)
+
+    def desired_read(self) -> dict[str, Any]:
+        wanted = self.properties.get("NotificationConfiguration")
+        entries = config.desired_entries(wanted, self._owner)
+        view = reading.template_view(entries, self._owner, config.wants_eventbridge(wanted))
+        return {**self.properties, "NotificationConfiguration": view}
 
     # -- write, then settle: re-read and re-merge while others' stale writes undo ours ---------
     #: The physical id once this invocation's first write landed (None: nothing written yet).

@@ -15,6 +15,7 @@ otherwise the whole bucket, and reads each object's marker). Bucket is createOnl
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from providers.core.aws import error_code
 from providers.core.errors import ProviderError, made
 from providers.core.ids import short_hash
 from providers.core.owned_objects import is_missing
-from providers.core.provider import Provider, Result
+from providers.core.provider import Provider, ReadResult, Result
 from providers.s3_objects import sources
 from providers.s3_objects.sources import Item
 
@@ -50,8 +51,16 @@ def foreign_reason(keys: list[str], bucket: str) -> str:
     )
 
 
+def _file_view(content_type: str, cache_control: str, etag: str) -> dict[str, str]:
+    return {"ContentType": content_type, "CacheControl": cache_control, "ETag": etag.strip('"')}
+
+
 class S3Objects(Provider):
     resource_type = "Custom::S3Objects"
+    #: Where the objects came from and how they were written: S3 keeps only the result, which
+    #: read reports as ``Files`` (key -> content type, cache control, ETag).
+    READ_VIEWS = ("Files",)
+    NOT_READ = ("Prefix", "Objects", "Archive", "CacheControl", "ReplaceExisting")
 
     def create(self) -> Result:
         return self._publish(previous_prefix=None)
@@ -147,6 +156,48 @@ class S3Objects(Provider):
         if len(data) > sources.MAX_ARCHIVE_BYTES:
             raise ProviderError(f"Archive: {where} is larger than {sources.MAX_ARCHIVE_BYTES} bytes")
         return data
+
+    # -- read ---------------------------------------------------------------------------------
+    def read(self) -> ReadResult | None:
+        """The objects carrying this resource's marker (the owner is in the physical id), as
+        ``Files``; the listing is narrowed to the desired ``Prefix`` when it is given as a hint,
+        else it covers the bucket. None when the bucket is gone."""
+        parsed = parse_physical_id(self.physical_id)
+        if parsed is None:
+            return None
+        bucket, owner = parsed
+        try:
+            self.client("s3").head_bucket(Bucket=bucket)
+        except Exception as exc:
+            if is_missing(exc):
+                return None
+            raise
+        prefix = str(self.properties.get("Prefix") or "") if self.properties.get("Bucket") == bucket else ""
+        files: dict[str, Any] = {}
+        s3 = self.client("s3")
+        for key in self._listed_keys(bucket, prefix):
+            found = owned_objects.head(s3, bucket, key)
+            if found is not None and owned_objects.owned_by(found, owner):
+                files[key] = _file_view(
+                    found.get("ContentType", ""), found.get("CacheControl", ""), found.get("ETag", "")
+                )
+        etags = {k: v["ETag"] for k, v in files.items()}
+        data = {"ObjectCount": len(files), "Digest": sources.digest(etags)}
+        return ReadResult({"Bucket": bucket, "Files": files, **data}, data)
+
+    def desired_read(self) -> dict[str, Any]:
+        """The objects the properties describe (archives and copy sources read, never
+        written); an ETag is the MD5 of the content, as S3 gives it for a single-part object
+        without SSE-KMS."""
+        files: dict[str, Any] = {}
+        for item in self._items():
+            if item.copy_source is not None:
+                source = owned_objects.head(self.client("s3"), *item.copy_source)
+                etag = str((source or {}).get("ETag", ""))
+            else:
+                etag = hashlib.md5(item.body or b"", usedforsecurity=False).hexdigest()
+            files[item.key] = _file_view(item.content_type, item.cache_control, etag)
+        return {"Bucket": self.properties["Bucket"], "Files": files}
 
     # -- S3 helpers ---------------------------------------------------------------------------
     def _foreign(self, bucket: str, key: str, owner: str) -> bool:

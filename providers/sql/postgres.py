@@ -34,8 +34,9 @@ from providers.core import tag_keys
 from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
-from providers.core.provider import Outcome, Pending, Provider, Result
+from providers.core.provider import Outcome, Pending, Provider, ReadResult, Result
 from providers.sql import migrations as engine
+from providers.sql import reading
 
 PID_PREFIX = "postgres-sql"
 CA_BUNDLE_ENV = "GAPFILL_RDS_CA_BUNDLE"
@@ -175,6 +176,13 @@ class PostgresTarget:
         )
         self.conn.run("COMMIT")
 
+    def history(self) -> list[engine.Applied]:
+        """The history rows, without creating the table or taking the deploy lock (a read)."""
+        if self.conn.run("SELECT to_regclass(:t)", t=self.table)[0][0] is None:
+            return []
+        rows = self.conn.run(f"SELECT id, checksum, position FROM {self.table} ORDER BY position")  # noqa: S608
+        return [engine.Applied(str(r[0]), str(r[1]).strip(), int(r[2])) for r in rows]
+
     def run_plain(self, statements: tuple[str, ...]) -> None:
         self.conn.run("BEGIN")
         for index, statement in enumerate(statements):
@@ -222,6 +230,31 @@ class PostgresSql(Provider):
             target.run_plain(statements)
         finally:
             target.close()
+
+    # -- read -------------------------------------------------------------------------------------
+    READ_VIEWS = ("AppliedMigrations",)
+    NOT_READ = reading.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        """The history table of the database the physical id names. The credentials are not in
+        the physical id: ``SecretArn`` (and ``SslMode``) come from the desired properties."""
+        parsed = reading.parse_postgres_id(str(self.physical_id or ""), PID_PREFIX)
+        if parsed is None:
+            return None
+        if not self.properties.get("SecretArn"):
+            raise ProviderError("read: SecretArn of the desired properties is needed to connect")
+        database, host, port, table = parsed
+        settings = {**self._settings(), "database": database, "host": host, "port": port}
+        context = tls_context(str(self.properties.get("SslMode") or "verify-full"), host, os.environ)
+        target = PostgresTarget(settings, context, table)
+        try:
+            props, data = reading.read_result(table, target.history())
+        finally:
+            target.close()
+        return ReadResult(props, data)
+
+    def desired_read(self) -> dict[str, Any]:
+        return reading.desired_view(self.properties)
 
     # -- steps ------------------------------------------------------------------------------------
     def _pid(self, settings: Mapping[str, Any], table: str) -> str:

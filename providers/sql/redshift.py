@@ -17,13 +17,15 @@ derived from the request and the migration, so a repeated request does not run i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
-from providers.core.provider import Outcome, Pending, Provider, Result
+from providers.core.provider import Outcome, Pending, Provider, ReadResult, Result
 from providers.sql import migrations as engine
+from providers.sql import reading
 
 PID_PREFIX = "redshift-sql"
 RUNNING = ("SUBMITTED", "PICKED", "STARTED")
@@ -133,6 +135,48 @@ class RedshiftSql(Provider):
         return self._next(
             pending.physical_id, state["pending"], applied, int(state["position"]) + 1, state["total"]
         )
+
+    # -- read -------------------------------------------------------------------------------------
+    READ_VIEWS = ("AppliedMigrations",)
+    NOT_READ = reading.NOT_READ
+
+    def read(self) -> ReadResult | None:
+        """The history table, read with one SELECT (the table is never created by a read). The
+        Data API needs to know as whom to run it: ``SecretArn``/``DbUser`` come from the
+        desired properties (a workgroup needs neither); where and which database from the id."""
+        parsed = reading.parse_redshift_id(str(self.physical_id or ""), PID_PREFIX)
+        if parsed is None:
+            return None
+        where, database, table = parsed
+        kind = "ClusterIdentifier" if self.properties.get("ClusterIdentifier") else "WorkgroupName"
+        others = {k: v for k, v in self.properties.items() if k not in ("ClusterIdentifier", "WorkgroupName")}
+        params = target_parameters({**others, kind: where, "Database": database})
+        statement = f"SELECT id, checksum, position FROM {table} ORDER BY position"  # noqa: S608 - checked name
+        data_api = self.client("redshift-data")
+        statement_id = data_api.batch_execute_statement(
+            Sqls=[statement], StatementName="gapfill-read", **params
+        )["Id"]
+        description = self._wait(statement_id)
+        if description.get("Status") != "FINISHED":
+            error = failed_sub_statement(description)[1]
+            if "does not exist" not in error:
+                raise ProviderError(f"read: Redshift refused the history query: {error}")
+            return ReadResult(*reading.read_result(table, []))
+        subs = description.get("SubStatements") or []
+        reply = data_api.get_statement_result(Id=subs[-1]["Id"] if subs else f"{statement_id}:1")
+        return ReadResult(*reading.read_result(table, rows_to_applied(reply.get("Records") or [])))
+
+    def _wait(self, statement_id: str) -> dict[str, Any]:
+        delay = 0.05
+        while True:
+            description = dict(self.client("redshift-data").describe_statement(Id=statement_id))
+            if description.get("Status") not in RUNNING or self.deadline.invocation_left() < 1:
+                return description
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def desired_read(self) -> dict[str, Any]:
+        return reading.desired_view(self.properties)
 
     # -- steps ------------------------------------------------------------------------------------
     def _table(self) -> str:

@@ -12,8 +12,27 @@ from providers.core.provider import ReadResult
 from providers.core.schema import load_schema
 
 
-def read_back(resource_type: str, physical_id: str) -> ReadResult | None:
-    return reading.read(resource_type, physical_id, handler.resolve, region="us-east-1")
+def read_back(
+    resource_type: str,
+    physical_id: str,
+    *,
+    origin: tuple[str, str] | None = None,
+    hints: Mapping[str, Any] | None = None,
+) -> ReadResult | None:
+    """Read as the type's provider would, signed with its shipped role (IAM enforced)."""
+    from gapfill.drift.local import role_signer
+    from gapfill.local.protocol import stringify
+
+    where = reading.Origin(*origin) if origin else None
+    with role_signer(resource_type):
+        return reading.read(
+            resource_type,
+            physical_id,
+            handler.resolve,
+            region="us-east-1",
+            origin=where,
+            hints=stringify(dict(hints)) if hints is not None else None,
+        )
 
 
 def expected(resource_type: str, desired: Mapping[str, Any], not_read: Iterable[str]) -> dict[str, Any]:

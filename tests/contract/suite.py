@@ -61,6 +61,10 @@ class ContractCase:
     #: The type documents that Delete leaves what it configured (a shared account setting):
     #: after a delete the suite then checks that it is still there, instead of gone.
     retained_on_delete: bool = False
+    #: ``(env, physical_id, props) -> path``: change the created resource directly in the
+    #: emulator (as someone in the console would) and name the property path drift must
+    #: report (``""``: the resource is gone, so drift must say DELETED).
+    out_of_band: Callable[[Env, str, dict[str, Any]], str] | None = None
 
     @property
     def id(self) -> str:
@@ -273,6 +277,77 @@ def check_short_deadline_answers_once(cfn: LocalCloudFormation, case: ContractCa
         assert_one_valid_response(cfn.delete(case.resource_type, created.physical_id, props), "SUCCESS")
 
 
+def _drift(
+    cfn: LocalCloudFormation, case: ContractCase, physical_id: str, props: dict[str, Any]
+) -> list[Any]:
+    """Drift rows of one resource as ``gapfill drift --local`` prints them: from a record as
+    ``gapfill deploy --local`` writes it, each read under its provider's shipped role."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from gapfill.cli import main
+    from gapfill.drift.check import Target
+    from gapfill.drift.local import write_record
+    from gapfill.local.protocol import stringify
+
+    target = Target("contract", cfn.stack_id, "Resource", case.resource_type, physical_id, stringify(props))
+    with tempfile.TemporaryDirectory() as folder:
+        record = write_record(Path(folder) / "deployed.json", [target], os.environ["AWS_ENDPOINT_URL"])
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["drift", "--local", "--record", str(record)])
+    rows = parse_table(out.getvalue())
+    assert code == (0 if all(r.status == "IN_SYNC" for r in rows) else 1), out.getvalue()
+    return rows
+
+
+def parse_table(text: str) -> list[Any]:
+    """The rows of a printed drift table (cells cut at the header's column offsets)."""
+    from gapfill.drift.compare import Row
+
+    lines = text.splitlines()
+    names = ["STACK", "RESOURCE", "TYPE", "PROPERTY", "EXPECTED", "ACTUAL", "STATUS"]
+    starts = [lines[0].index(n) for n in names]
+    rows = []
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        ends = [*starts[1:], len(line) + 1]
+        rows.append(Row(*(line[a:b].strip() for a, b in zip(starts, ends, strict=True))))
+    return rows
+
+
+def check_read_then_out_of_band_change(cfn: LocalCloudFormation, case: ContractCase, env: Env) -> None:
+    """After Create, read equals the desired properties (drift: IN_SYNC) and the attributes
+    Create returned; after a change made directly in the emulator, drift names it."""
+    from gapfill.drift.compare import DELETED, IN_SYNC, MODIFIED, render
+    from tests.contract.reading import read_back
+
+    assert case.out_of_band is not None, f"{case.id}: the contract case has no out_of_band change"
+    props = case.make_properties(env)
+    created = _create(cfn, case, props)
+    assert_one_valid_response(created, "SUCCESS")
+    rows = _drift(cfn, case, created.physical_id, props)
+    assert [r.status for r in rows] == [IN_SYNC], "read differs from the desired properties:\n" + render(rows)
+    live = read_back(case.resource_type, created.physical_id, origin=(cfn.stack_id, "Resource"), hints=props)
+    assert live is not None
+    for name, value in live.attributes.items():
+        if name in created.data:
+            assert str(created.data[name]) == str(value), (
+                f"attribute {name}: {created.data[name]!r} != {value!r}"
+            )
+    path = case.out_of_band(env, created.physical_id, props)
+    rows = _drift(cfn, case, created.physical_id, props)
+    if path:
+        assert any(r.status == MODIFIED and r.path.startswith(path) for r in rows), (
+            f"the out-of-band change of {path} is not reported:\n" + render(rows)
+        )
+    else:
+        assert [r.status for r in rows] == [DELETED], "a deleted resource is not reported:\n" + render(rows)
+    cfn.delete(case.resource_type, created.physical_id, props)
+
+
 CHECKS: list[Callable[[LocalCloudFormation, ContractCase, Env], None]] = [
     check_create_then_delete,
     check_update_in_place_keeps_id,
@@ -283,4 +358,5 @@ CHECKS: list[Callable[[LocalCloudFormation, ContractCase, Env], None]] = [
     check_secrets_never_leak,
     check_malformed_events,
     check_short_deadline_answers_once,
+    check_read_then_out_of_band_change,
 ]

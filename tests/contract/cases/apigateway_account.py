@@ -24,11 +24,20 @@ def exists(env: Env, physical_id: str, props: dict[str, Any]) -> bool:
     return bool(env.client("apigateway").get_account().get("cloudwatchRoleArn"))
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """Someone unsets the region's role (the one change this type does not accept)."""
+    env.client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": ""}]
+    )
+    return "CloudWatchRoleArn"
+
+
 CASE = ContractCase(
     resource_type="Custom::ApiGatewayAccount",
     make_properties=make_properties,
     update_in_place=update_in_place,
     exists=exists,
+    out_of_band=out_of_band,
     required=("CloudWatchRoleArn",),
     retained_on_delete=True,
     bad_values=[

@@ -95,12 +95,23 @@ def count(env: Env, props: dict[str, Any]) -> int:
     return sum(1 for f in listed["ContactFlowSummaryList"] if f["Name"] == props["Name"])
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The flow renamed in the console."""
+    ids = arns.flow_ids(physical_id)
+    assert ids is not None
+    env.client("connect").update_contact_flow_metadata(
+        InstanceId=ids[0], ContactFlowId=ids[1], Name=env.unique("by-hand")
+    )
+    return "Name"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectContactFlow",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("InstanceArn", "Name", "Type"),
     bad_values=[

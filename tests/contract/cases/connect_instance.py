@@ -63,12 +63,21 @@ def _set(path: tuple[str, ...], value: Any) -> Any:
     return transform
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """A declared attribute switched off, and a declared tag changed, in the console."""
+    connect = env.client("connect")
+    instance_id = arns.instance_id(physical_id)
+    connect.update_instance_attribute(InstanceId=instance_id, AttributeType="CONTACTFLOW_LOGS", Value="false")
+    return "Attributes.ContactflowLogs"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectInstance",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("IdentityManagementType", "Attributes"),
     bad_values=[

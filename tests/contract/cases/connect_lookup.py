@@ -4,10 +4,17 @@ design (a lookup made nothing), so after a Delete the instance's resources must 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from providers.connect.lookup import PID_PREFIX
 from tests.contract.suite import ContractCase, Env
+
+FLOW = {
+    "Version": "2019-10-30",
+    "StartAction": "end",
+    "Actions": [{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}],
+}
 
 
 def make_instance(env: Env) -> str:
@@ -17,11 +24,20 @@ def make_instance(env: Env) -> str:
         InboundCallsEnabled=True,
         OutboundCallsEnabled=True,
     )
+    # A flow of the team's own, that the out-of-band case deletes by hand.
+    env.client("connect").create_contact_flow(
+        InstanceId=made["Id"], Name="Team flow", Type="CONTACT_FLOW", Content=json.dumps(FLOW)
+    )
     return str(made["Arn"])
 
 
 def make_properties(env: Env) -> dict[str, Any]:
-    return {"InstanceArn": make_instance(env), "Queues": ["BasicQueue"], "SecurityProfiles": ["Admin"]}
+    return {
+        "InstanceArn": make_instance(env),
+        "Queues": ["BasicQueue"],
+        "SecurityProfiles": ["Admin"],
+        "ContactFlows": ["Team flow"],
+    }
 
 
 def update_in_place(env: Env, props: dict[str, Any]) -> dict[str, Any]:
@@ -39,12 +55,23 @@ def exists(env: Env, physical_id: str, props: dict[str, Any]) -> bool:
     return any(q["Name"] == "BasicQueue" for q in queues)
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The looked-up flow deleted by hand: its name no longer resolves."""
+    connect = env.client("connect")
+    instance_id = str(props["InstanceArn"]).rsplit("/", 1)[-1]
+    flows = connect.list_contact_flows(InstanceId=instance_id)["ContactFlowSummaryList"]
+    flow = next(f for f in flows if f.get("Name") == "Team flow")
+    connect.delete_contact_flow(InstanceId=instance_id, ContactFlowId=flow["Id"])
+    return "ContactFlows[Team flow]"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectLookup",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     required=("InstanceArn",),
     retained_on_delete=True,
     bad_values=[

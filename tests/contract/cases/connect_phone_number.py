@@ -76,12 +76,21 @@ def count(env: Env, props: dict[str, Any]) -> int:
     )
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The number's description edited in the console."""
+    env.client("connect").update_phone_number_metadata(
+        PhoneNumberId=arns.phone_number_id(physical_id), PhoneNumberDescription="edited by hand"
+    )
+    return "Description"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectPhoneNumber",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("TargetArn", "CountryCode", "Type"),
     bad_values=[

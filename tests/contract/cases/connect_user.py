@@ -75,12 +75,24 @@ def secrets(env: Env, answer: Any, props: dict[str, Any]) -> list[str]:
     return [str(stored["Password"])]
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The agent's last name edited in the console."""
+    instance_id, _, user_id = physical_id.split(":instance/", 1)[1].split("/")
+    env.client("connect").update_user_identity_info(
+        InstanceId=instance_id,
+        UserId=user_id,
+        IdentityInfo={**props["IdentityInfo"], "LastName": "Edited"},
+    )
+    return "IdentityInfo.LastName"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectUser",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     secrets=secrets,
     required=("InstanceArn", "Username"),

@@ -115,12 +115,23 @@ def secrets(env: Env, answer: Any, props: dict[str, Any]) -> list[str]:
     return found
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """One managed agent removed by hand."""
+    parsed = parse_physical_id(physical_id)
+    assert parsed is not None
+    users = managed(env, physical_id)
+    victim = sorted(users)[0]
+    env.client("connect").delete_user(InstanceId=parsed[0], UserId=users[victim]["Id"])
+    return "Users"
+
+
 CASE = ContractCase(
     resource_type="Custom::ConnectUserDirectory",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     secrets=secrets,
     required=("InstanceArn", "Bucket", "Key"),

@@ -52,12 +52,19 @@ def count(env: Env, props: dict[str, Any]) -> int:
     return encryption_calls(props["DeliveryStreamName"])
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """Encryption stopped in the console."""
+    env.client("firehose").stop_delivery_stream_encryption(DeliveryStreamName=props["DeliveryStreamName"])
+    return "KeyType"
+
+
 CASE = ContractCase(
     resource_type="Custom::FirehoseEncryption",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("DeliveryStreamName",),
     bad_values=[

@@ -61,12 +61,28 @@ def _values(props: dict[str, Any], **changes: str) -> dict[str, Any]:
     return {**props, "Values": {**props["Values"], **changes}}
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The page edited in place, keeping its metadata (as a console re-upload would not)."""
+    s3 = env.client("s3")
+    head = s3.head_object(Bucket=props["Bucket"], Key=props["Key"])
+    s3.put_object(
+        Bucket=props["Bucket"],
+        Key=props["Key"],
+        Body=b"<p>edited by hand</p>",
+        ContentType=head["ContentType"],
+        CacheControl=head.get("CacheControl", ""),
+        Metadata=head.get("Metadata", {}),
+    )
+    return "BodySha256"
+
+
 CASE = ContractCase(
     resource_type="Custom::HtmlPage",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("Bucket", "Key"),
     bad_values=[

@@ -44,12 +44,24 @@ def exists(env: Env, physical_id: str, props: dict[str, Any]) -> bool:
     return bool(listing.get("Versions") or listing.get("DeleteMarkers"))
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """The bucket is emptied and deleted by hand: all an emptier can show is that it is gone."""
+    s3 = env.client("s3")
+    bucket = props["BucketName"]
+    listing = s3.list_object_versions(Bucket=bucket)
+    for entry in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+    s3.delete_bucket(Bucket=bucket)
+    return ""
+
+
 CASE = ContractCase(
     resource_type="Custom::S3BucketEmptier",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     required=("BucketName",),
     bad_values=[
         ("BucketName", lambda p: {**p, "BucketName": "no-such-bucket-anywhere"}),

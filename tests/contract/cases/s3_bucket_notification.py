@@ -116,12 +116,21 @@ def _set_queue(field: str, value: Any) -> Any:
     return transform
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """Someone puts a notification document without ours."""
+    env.client("s3").put_bucket_notification_configuration(
+        Bucket=props["BucketName"], NotificationConfiguration={}
+    )
+    return "NotificationConfiguration.QueueConfigurations"
+
+
 CASE = ContractCase(
     resource_type="Custom::S3BucketNotification",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("BucketName", "NotificationConfiguration"),
     bad_values=[

@@ -60,12 +60,19 @@ def count(env: Env, props: dict[str, Any]) -> int:
     return int(listing.get("KeyCount", 0)) // len(props["Objects"])
 
 
+def out_of_band(env: Env, physical_id: str, props: dict[str, Any]) -> str:
+    """One of the objects deleted by hand."""
+    env.client("s3").delete_object(Bucket=props["Bucket"], Key=props["Prefix"] + "config.json")
+    return "Files[" + props["Prefix"] + "config.json]"
+
+
 CASE = ContractCase(
     resource_type="Custom::S3Objects",
     make_properties=make_properties,
     update_in_place=update_in_place,
     update_replacing=update_replacing,
     exists=exists,
+    out_of_band=out_of_band,
     count=count,
     required=("Bucket",),
     bad_values=[
