@@ -121,6 +121,7 @@ def _connect_numbers(connect: Any, iid: str, arn: str, flow_id: str) -> None:
     pid = claimed["PhoneNumberId"]
     connect.describe_phone_number(PhoneNumberId=pid)
     connect.list_phone_numbers_v2(TargetArn=arn)
+    connect.list_instances(MaxResults=10)  # drift's list of Custom::ConnectInstance
     connect.update_phone_number_metadata(
         PhoneNumberId=pid, PhoneNumberDescription="main", ClientToken=str(uuid.uuid4())
     )

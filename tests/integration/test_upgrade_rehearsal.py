@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from gapfill import versioning
+from gapfill.deploy.params import load as load_parameters
 from gapfill.local.deploy import (
     SEED_DIR,
     LocalDeployment,
     Upgrade,
-    _parameters_file,
     installed_providers,
     rehearse_upgrade,
 )
@@ -26,7 +26,7 @@ N1 = str(versioning.current().next_minor())
 
 @pytest.fixture
 def qr(emulator: Any) -> Any:
-    params = _parameters_file(SEED_DIR / "qr-upload-local-parameters.json")
+    params = load_parameters(SEED_DIR / "qr-upload-local-parameters.json")
     params.update(EmptyBucketsOnDelete="false")  # other tests of the session share these buckets
     region = installed_providers()
     deployment = LocalDeployment(

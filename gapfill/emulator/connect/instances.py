@@ -116,6 +116,21 @@ class EmulatedInstance(Instance):
         return data
 
 
+#: InstanceSummary's members (botocore's connect model), in its order.
+SUMMARY_KEYS = (
+    "Id",
+    "Arn",
+    "IdentityManagementType",
+    "InstanceAlias",
+    "CreatedTime",
+    "ServiceRole",
+    "InstanceStatus",
+    "InboundCallsEnabled",
+    "OutboundCallsEnabled",
+    "InstanceAccessUrl",
+)
+
+
 def page(
     items: Sequence[Any], next_token: str | None, max_results: int | None, default: int, limit: int
 ) -> tuple[list[Any], str | None]:
@@ -274,6 +289,17 @@ class Backend(_Base):
         self.describe_log.setdefault(instance_id, []).append(data["InstanceStatus"])
         return data
 
+    def list_instances(self) -> list[dict[str, Any]]:
+        """InstanceSummary of every instance, as DescribeInstance tells it (epoch CreatedTime)."""
+        summaries = []
+        for instance in list(self.instances.values()):
+            data = instance.to_dict()
+            if isinstance(instance, EmulatedInstance):
+                data["CreatedTime"] = instance.created_time.timestamp()
+                data["InstanceStatus"] = instance.instance_status
+            summaries.append({k: data[k] for k in SUMMARY_KEYS if data.get(k) is not None})
+        return summaries
+
     def delete_instance(self, instance_id: str) -> None:
         instance_id = self.instance_id_of(instance_id)
         with self.state_lock:
@@ -309,6 +335,16 @@ class Responses(_Base):
     def describe_instance(self) -> str:
         data = self.connect_backend.describe_instance(path(self, "InstanceId"))
         return json.dumps({"Instance": data})
+
+    def list_instances(self) -> str:
+        """Served here rather than by moto, whose summaries carry ISO times (rest-json
+        timestamps are epoch seconds) and none of the emulated instances' statuses."""
+        items = self.connect_backend.list_instances()
+        start = decoded_offset(query(self, "nextToken"))
+        if start is None:  # ListInstances documents InvalidRequestException for a bad request
+            raise InvalidRequestException("The NextToken is not valid")
+        chunk, token = slice_page(items, start, max_results(self) or 10)  # 1-10 checked by the model
+        return json.dumps({"InstanceSummaryList": chunk, **({"NextToken": token} if token else {})})
 
 
 def new_id() -> str:
