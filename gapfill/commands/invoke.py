@@ -58,58 +58,79 @@ def load_json(value: str | None, what: str) -> dict[str, Any]:
     return parsed
 
 
-def run(args: argparse.Namespace) -> int:
-    from gapfill.local.protocol import LocalCloudFormation
-
+def _checked_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The request's properties (and old properties), refused before anything starts."""
     properties = load_json(args.properties, "--properties")
     old = load_json(args.old_properties, "--old-properties") if args.old_properties else None
     if args.request in ("Update", "Delete") and not args.physical_id:
         raise SystemExit(f"gapfill invoke: --physical-id is required for {args.request}")
     if args.request == "Update" and old is None:
         raise SystemExit("gapfill invoke: --old-properties is required for Update")
+    return properties, old
 
-    emulator = None
+
+def _target(args: argparse.Namespace, properties: dict[str, Any]) -> Any:
+    """Start the embedded emulator (``--local``) or point at ``--endpoint-url``; the emulator or None."""
     if args.local:
         from gapfill.emulator import start_emulator
         from gapfill.local.prerequisites import ensure_for
 
         emulator = start_emulator()
         os.environ.update(emulator.env())
-        made = ensure_for(args.type, properties)
         print(f"embedded emulator: {emulator.endpoint}", file=sys.stderr)
-        for line in made:
+        for line in ensure_for(args.type, properties):
             print(f"prepared in the emulator: {line}", file=sys.stderr)
-    elif args.endpoint_url:
+        return emulator
+    if args.endpoint_url:
         from gapfill.emulator.server import EMULATOR_ENV
 
         for key, value in EMULATOR_ENV.items():
             os.environ.setdefault(key, value)
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    return None
+
+
+def _send(args: argparse.Namespace, properties: dict[str, Any], old: dict[str, Any] | None) -> Any:
+    from gapfill.local.protocol import LocalCloudFormation
+
+    with LocalCloudFormation(stack_name=args.stack_name, function_timeout=args.function_timeout) as cfn:
+        kw: dict[str, Any] = {"logical_id": args.logical_id}
+        if args.request_id:
+            kw["request_id"] = args.request_id
+        event = cfn.event(
+            args.request, args.type, properties, physical_id=args.physical_id, old_properties=old, **kw
+        )
+        return cfn.send(event)
+
+
+def _show_state(
+    args: argparse.Namespace, emulator: Any, physical_id: str, properties: dict[str, Any]
+) -> None:
+    """What the resource is in the emulator now (``--local``), and serve on with ``--keep``."""
+    from gapfill.local.prerequisites import describe
+
+    state = describe(args.type, physical_id, properties)
+    if state is not None:
+        print("state in the emulator:", file=sys.stderr)
+        print(json.dumps(state, indent=2, default=str), file=sys.stderr)
+    if args.keep:
+        from gapfill.local.serve import wait_until_interrupted
+
+        print(f"emulator still serving on {emulator.endpoint}; Ctrl-C to stop", file=sys.stderr)
+        wait_until_interrupted()
+
+
+def run(args: argparse.Namespace) -> int:
+    properties, old = _checked_inputs(args)
+    emulator = _target(args, properties)
     try:
-        with LocalCloudFormation(stack_name=args.stack_name, function_timeout=args.function_timeout) as cfn:
-            kw: dict[str, Any] = {"logical_id": args.logical_id}
-            if args.request_id:
-                kw["request_id"] = args.request_id
-            event = cfn.event(
-                args.request, args.type, properties, physical_id=args.physical_id, old_properties=old, **kw
-            )
-            answer = cfn.send(event)
+        answer = _send(args, properties, old)
         if not answer.puts:
             print(json.dumps({"Status": "NO RESPONSE", "Reason": "the handler sent no response"}, indent=2))
             return 1
         print(json.dumps(answer.body, indent=2))
         if emulator is not None:
-            from gapfill.local.prerequisites import describe
-
-            state = describe(args.type, answer.physical_id, properties)
-            if state is not None:
-                print("state in the emulator:", file=sys.stderr)
-                print(json.dumps(state, indent=2, default=str), file=sys.stderr)
-        if emulator is not None and args.keep:
-            print(f"emulator still serving on {emulator.endpoint}; Ctrl-C to stop", file=sys.stderr)
-            from gapfill.local.serve import wait_until_interrupted
-
-            wait_until_interrupted()
+            _show_state(args, emulator, answer.physical_id, properties)
         return 0 if answer.status == "SUCCESS" else 1
     finally:
         if emulator is not None:

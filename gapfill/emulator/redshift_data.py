@@ -145,41 +145,50 @@ def _localise(expression: Any) -> list[tuple[str, bool]]:
 
     before: list[str] = []
     if isinstance(expression, exp.Create) and expression.kind == "TABLE":
-        table = expression.this.this if isinstance(expression.this, exp.Schema) else expression.this
-        table_name = table.name if isinstance(table, exp.Table) else "t"
-        if isinstance(expression.this, exp.Schema):
-            elements: list[Any] = list(expression.this.expressions)
-            for element in elements:
-                if isinstance(element, _table_constraints()):
-                    element.pop()
-        for column in expression.find_all(exp.ColumnDef):
-            for constraint in list(column.constraints):
-                kind = constraint.kind
-                if isinstance(kind, (exp.EncodeColumnConstraint, *_column_constraints())):
-                    constraint.pop()
-                elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
-                    sequence = f"{table_name}_{column.name}_identity"
-                    start = kind.args.get("start")
-                    step = kind.args.get("increment")
-                    before.append(
-                        f"CREATE SEQUENCE IF NOT EXISTS {sequence} START {start.name if start else 1} "
-                        f"INCREMENT {step.name if step else 1}"
-                    )
-                    constraint.set(
-                        "kind",
-                        exp.DefaultColumnConstraint(this=exp.func("nextval", exp.Literal.string(sequence))),
-                    )
-        properties = expression.args.get("properties")
-        if properties is not None:
-            layout = (exp.DistStyleProperty, exp.DistKeyProperty, exp.SortKeyProperty)
-            for prop in list(properties.expressions):
-                if isinstance(prop, layout):
-                    prop.pop()
+        before = _localise_table(expression)
     for data_type in expression.find_all(exp.DataType):
         if data_type.this == exp.DataType.Type.SUPER:
             data_type.set("this", exp.DataType.Type.JSON)
     query = isinstance(expression, exp.Query)
     return [*((b, False) for b in before), (expression.sql(dialect="duckdb"), query)]
+
+
+def _localise_table(create: Any) -> list[str]:
+    """Rewrite a CREATE TABLE in place; the statements that must run before it (sequences)."""
+    from sqlglot import exp
+
+    schema = create.this if isinstance(create.this, exp.Schema) else None
+    table = schema.this if schema is not None else create.this
+    table_name = table.name if isinstance(table, exp.Table) else "t"
+    elements: list[Any] = list(schema.expressions) if schema is not None else []
+    for element in elements:
+        if isinstance(element, _table_constraints()):
+            element.pop()
+    before: list[str] = []
+    for column in create.find_all(exp.ColumnDef):
+        for constraint in list(column.constraints):
+            kind = constraint.kind
+            if isinstance(kind, (exp.EncodeColumnConstraint, *_column_constraints())):
+                constraint.pop()
+            elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+                before.append(_identity_sequence(f"{table_name}_{column.name}_identity", kind))
+                sequence = exp.Literal.string(f"{table_name}_{column.name}_identity")
+                constraint.set("kind", exp.DefaultColumnConstraint(this=exp.func("nextval", sequence)))
+    properties = create.args.get("properties")
+    if properties is not None:
+        layout = (exp.DistStyleProperty, exp.DistKeyProperty, exp.SortKeyProperty)
+        for prop in list(properties.expressions):
+            if isinstance(prop, layout):
+                prop.pop()
+    return before
+
+
+def _identity_sequence(sequence: str, identity: Any) -> str:
+    start, step = identity.args.get("start"), identity.args.get("increment")
+    return (
+        f"CREATE SEQUENCE IF NOT EXISTS {sequence} START {start.name if start else 1} "
+        f"INCREMENT {step.name if step else 1}"
+    )
 
 
 INFORMATIONAL_RULE = documented.rule(

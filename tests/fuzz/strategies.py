@@ -173,6 +173,11 @@ def from_schema(node: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0
         kind = "object" if "properties" in node else "string"
     if depth > _MAX_DEPTH:
         return st.just({} if kind == "object" else [] if kind == "array" else "x")
+    return _typed(str(kind), node, root, depth)
+
+
+def _typed(kind: str, node: Mapping[str, Any], root: Mapping[str, Any], depth: int) -> st.SearchStrategy[Any]:
+    """Values of one JSON Schema type, within the node's bounds."""
     if kind == "string":
         return _string(node)
     if kind == "integer":
