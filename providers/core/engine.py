@@ -207,6 +207,35 @@ def _failed(event: Mapping[str, Any], reason: str, physical_id: str | None = Non
 
 def parse_request(event: Mapping[str, Any]) -> Request:
     """Check the event's shape; every problem names the field."""
+    problems = _envelope_problems(event)
+    request_type = event.get("RequestType")
+    physical_id = event.get("PhysicalResourceId")
+    props = event.get("ResourceProperties", {})
+    if props is None:
+        props = {}
+    if not isinstance(props, Mapping):
+        problems.append("event field 'ResourceProperties' must be an object")
+    old = event.get("OldResourceProperties")
+    if request_type == "Update" and not isinstance(old, Mapping):
+        problems.append("event field 'OldResourceProperties' must be an object for Update")
+    if problems:
+        raise InvalidEventError("; ".join(problems))
+    return Request(
+        request_type=str(request_type),
+        resource_type=str(event["ResourceType"]),
+        stack_id=str(event["StackId"]),
+        request_id=str(event["RequestId"]),
+        logical_id=str(event["LogicalResourceId"]),
+        response_url=str(event["ResponseURL"]),
+        physical_id=physical_id if isinstance(physical_id, str) and physical_id else None,
+        raw_properties=props,
+        raw_old_properties=old if isinstance(old, Mapping) else None,
+        service_timeout=_service_timeout(props),
+    )
+
+
+def _envelope_problems(event: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the event's required strings, request type and physical id."""
     problems: list[str] = []
     for key in _REQUIRED_STRINGS:
         value = event.get(key)
@@ -222,37 +251,21 @@ def parse_request(event: Mapping[str, Any]) -> Request:
     physical_id = event.get("PhysicalResourceId")
     if request_type in ("Update", "Delete") and (not isinstance(physical_id, str) or not physical_id):
         problems.append(f"event field 'PhysicalResourceId' is required for {request_type}")
-    props = event.get("ResourceProperties", {})
-    if props is None:
-        props = {}
-    if not isinstance(props, Mapping):
-        problems.append("event field 'ResourceProperties' must be an object")
-    old = event.get("OldResourceProperties")
-    if request_type == "Update" and not isinstance(old, Mapping):
-        problems.append("event field 'OldResourceProperties' must be an object for Update")
-    if problems:
-        raise InvalidEventError("; ".join(problems))
-    timeout: float | None = None
-    raw_timeout = props.get("ServiceTimeout") if isinstance(props, Mapping) else None
-    if raw_timeout is not None:
-        try:
-            timeout = float(raw_timeout)
-        except (TypeError, ValueError):
-            raise InvalidEventError("ServiceTimeout: must be a number of seconds") from None
-        if not 1 <= timeout <= 3600:
-            raise InvalidEventError("ServiceTimeout: must be between 1 and 3600 seconds")
-    return Request(
-        request_type=str(request_type),
-        resource_type=str(event["ResourceType"]),
-        stack_id=str(event["StackId"]),
-        request_id=str(event["RequestId"]),
-        logical_id=str(event["LogicalResourceId"]),
-        response_url=str(event["ResponseURL"]),
-        physical_id=physical_id if isinstance(physical_id, str) and physical_id else None,
-        raw_properties=props,
-        raw_old_properties=old if isinstance(old, Mapping) else None,
-        service_timeout=timeout,
-    )
+    return problems
+
+
+def _service_timeout(props: Mapping[str, Any]) -> float | None:
+    """ServiceTimeout in seconds (1 to 3600), or None when the template does not set it."""
+    raw_timeout = props.get("ServiceTimeout")
+    if raw_timeout is None:
+        return None
+    try:
+        timeout = float(raw_timeout)
+    except (TypeError, ValueError):
+        raise InvalidEventError("ServiceTimeout: must be a number of seconds") from None
+    if not 1 <= timeout <= 3600:
+        raise InvalidEventError("ServiceTimeout: must be between 1 and 3600 seconds")
+    return timeout
 
 
 def describe_exception(exc: BaseException) -> str:
