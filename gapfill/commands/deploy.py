@@ -123,60 +123,22 @@ def check_real_target(args: argparse.Namespace) -> str | None:
 def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
     """The whole sequence against whatever ``deployer.session`` points at."""
     from gapfill.bundling import zipbuild
-    from gapfill.deploy import functions, params
-    from gapfill.deploy.artifacts import PackageError, Packager
+    from gapfill.deploy import params
+    from gapfill.deploy.artifacts import PackageError
     from gapfill.deploy.runner import DeployError, default_bucket
-    from gapfill.local.template import load
     from providers.core import tag_keys
 
     tags = {tag_keys.DEPLOYED_BY: "gapfill deploy"}
-    build_dir = getattr(args, "build_dir", None) or zipbuild.DEFAULT_OUTPUT
     try:
         account = deployer.verify_identity(args.account_id)
         bucket = args.deployment_bucket or default_bucket(account, args.region)
         deployer.ensure_bucket(bucket, create=args.deployment_bucket is None)
-
-        root_values: dict[str, str] = {}
-        template_path = args.template or DEFAULT_TEMPLATE
-        function_packager = Packager(bucket, args.region, prefix=functions.PREFIX)
-        if not args.providers_only:
-            # Read, check and build everything before changing anything.
-            template = load(template_path)
-            given = params.load(args.parameters)
-            fill = {"ProvidersStackName": args.providers_stack, "DeploymentBucket": bucket}
-            function_plan = functions.plan(template, given, bucket)
-            zips: dict[str, Path] = {}
-            if function_plan.function_names:
-                for result in zipbuild.build_functions(
-                    output_dir=build_dir, arch=functions.FUNCTION_ARCH, names=function_plan.function_names
-                ):
-                    deployer.out(result.summary())
-                    zips[result.path.stem] = result.path
-            fill.update(functions.fill(function_plan, function_packager, zips))
-            root_values = params.fit(template, given, fill)
-
-        if not args.skip_providers:
-            result = zipbuild.build(output_dir=build_dir, arch=args.arch)
-            deployer.out(result.summary())
-            packager = Packager(bucket, args.region, prefix="gapfill/providers")
-            url = packager.package_and_add(PROVIDERS_TEMPLATE)
-            deployer.upload(packager)
-            ok = deployer.deploy_stack(
-                args.providers_stack,
-                url,
-                params.as_cfn({"Architecture": args.arch}),
-                tags=tags,
-            )
-            if not ok:
-                return 1
-
-        if not args.providers_only:
-            deployer.upload(function_packager)
-            packager = Packager(bucket, args.region, prefix=f"gapfill/stacks/{args.stack_name}")
-            url = packager.package_and_add(template_path)
-            deployer.upload(packager)
-            if not deployer.deploy_stack(args.stack_name, url, params.as_cfn(root_values), tags=tags):
-                return 1
+        # Read, check and build everything before changing anything.
+        stacks = None if args.providers_only else _prepare_stacks(args, deployer, bucket)
+        if not args.skip_providers and not _deploy_providers(args, deployer, bucket, tags):
+            return 1
+        if stacks is not None and not _deploy_stacks(args, deployer, bucket, stacks, tags):
+            return 1
     except (DeployError, PackageError, params.ParameterError, zipbuild.BuildError) as exc:
         print(f"gapfill deploy: {exc}", file=sys.stderr)
         return 2 if type(exc).__name__ == "IdentityMismatchError" else 1
@@ -185,3 +147,63 @@ def deploy_real(args: argparse.Namespace, deployer: Any) -> int:
         (args.output / "stack-outputs.json").write_text(deployer.outputs_json() + "\n", encoding="utf-8")
         deployer.out(f"stack outputs written to {args.output / 'stack-outputs.json'}")
     return 0
+
+
+def _prepare_stacks(args: argparse.Namespace, deployer: Any, bucket: str) -> tuple[Any, dict[str, str]]:
+    """The functions' packager (zips built) and the root stack's parameter values, checked."""
+    from gapfill.bundling import zipbuild
+    from gapfill.deploy import functions, params
+    from gapfill.deploy.artifacts import Packager
+    from gapfill.local.template import load
+
+    template = load(args.template or DEFAULT_TEMPLATE)
+    given = params.load(args.parameters)
+    fill = {"ProvidersStackName": args.providers_stack, "DeploymentBucket": bucket}
+    function_plan = functions.plan(template, given, bucket)
+    function_packager = Packager(bucket, args.region, prefix=functions.PREFIX)
+    zips: dict[str, Path] = {}
+    if function_plan.function_names:
+        build_dir = getattr(args, "build_dir", None) or zipbuild.DEFAULT_OUTPUT
+        for result in zipbuild.build_functions(
+            output_dir=build_dir, arch=functions.FUNCTION_ARCH, names=function_plan.function_names
+        ):
+            deployer.out(result.summary())
+            zips[result.path.stem] = result.path
+    fill.update(functions.fill(function_plan, function_packager, zips))
+    return function_packager, params.fit(template, given, fill)
+
+
+def _deploy_providers(args: argparse.Namespace, deployer: Any, bucket: str, tags: dict[str, str]) -> bool:
+    from gapfill.bundling import zipbuild
+    from gapfill.deploy import params
+    from gapfill.deploy.artifacts import Packager
+
+    build_dir = getattr(args, "build_dir", None) or zipbuild.DEFAULT_OUTPUT
+    result = zipbuild.build(output_dir=build_dir, arch=args.arch)
+    deployer.out(result.summary())
+    packager = Packager(bucket, args.region, prefix="gapfill/providers")
+    url = packager.package_and_add(PROVIDERS_TEMPLATE)
+    deployer.upload(packager)
+    return bool(
+        deployer.deploy_stack(
+            args.providers_stack, url, params.as_cfn({"Architecture": args.arch}), tags=tags
+        )
+    )
+
+
+def _deploy_stacks(
+    args: argparse.Namespace,
+    deployer: Any,
+    bucket: str,
+    stacks: tuple[Any, dict[str, str]],
+    tags: dict[str, str],
+) -> bool:
+    from gapfill.deploy import params
+    from gapfill.deploy.artifacts import Packager
+
+    function_packager, root_values = stacks
+    deployer.upload(function_packager)
+    packager = Packager(bucket, args.region, prefix=f"gapfill/stacks/{args.stack_name}")
+    url = packager.package_and_add(args.template or DEFAULT_TEMPLATE)
+    deployer.upload(packager)
+    return bool(deployer.deploy_stack(args.stack_name, url, params.as_cfn(root_values), tags=tags))

@@ -139,7 +139,17 @@ def render(schema_path: Path) -> str:
             "during cleanup.",
             "",
         ]
-    lines += ["## Return values", "", "`Ref` returns the physical id.", ""]
+    lines += _return_values(read_only, properties, document)
+    lines += _definitions(document)
+    lines += _permissions(document)
+    example = EXAMPLES / f"{suffix}.yaml"
+    if example.exists():
+        lines += ["## Example", "", "```yaml", example.read_text(encoding="utf-8").rstrip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _return_values(read_only: set[str], properties: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    lines = ["## Return values", "", "`Ref` returns the physical id.", ""]
     if read_only:
         lines += ["| Fn::GetAtt attribute | Type | Description |", "|---|---|---|"]
         for name in sorted(read_only):
@@ -148,31 +158,35 @@ def render(schema_path: Path) -> str:
                 f"| `{name}` | {_cell(type_label(spec, document))} | {_cell(spec.get('description', ''))} |"
             )
         lines.append("")
+    return lines
+
+
+def _definitions(document: dict[str, Any]) -> list[str]:
     definitions = document.get("definitions", {})
-    if definitions:
-        lines += ["## Definitions", ""]
-        for name, spec in definitions.items():
-            lines += [f"### {name}", "", spec.get("description", ""), ""]
-            sub_props = spec.get("properties")
-            if isinstance(sub_props, dict):
-                lines += _property_rows(sub_props, document, list(spec.get("required", [])), set(), set())
-            else:
-                lines.append(
-                    f"Type: {type_label(spec, document)}"
-                    + (f" ({_constraints(spec)})" if _constraints(spec) else "")
-                )
-            lines.append("")
-    handlers = document.get("handlers", {})
-    if handlers:
-        lines += ["## IAM permissions the provider uses", "", "| Operation | Actions |", "|---|---|"]
-        for op, spec in handlers.items():
-            actions = ", ".join(f"`{a}`" for a in spec.get("permissions", [])) or "none"
-            lines.append(f"| {op} | {actions} |")
+    lines: list[str] = ["## Definitions", ""] if definitions else []
+    for name, spec in definitions.items():
+        lines += [f"### {name}", "", spec.get("description", ""), ""]
+        sub_props = spec.get("properties")
+        if isinstance(sub_props, dict):
+            lines += _property_rows(sub_props, document, list(spec.get("required", [])), set(), set())
+        else:
+            lines.append(
+                f"Type: {type_label(spec, document)}"
+                + (f" ({_constraints(spec)})" if _constraints(spec) else "")
+            )
         lines.append("")
-    example = EXAMPLES / f"{suffix}.yaml"
-    if example.exists():
-        lines += ["## Example", "", "```yaml", example.read_text(encoding="utf-8").rstrip(), "```", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
+
+
+def _permissions(document: dict[str, Any]) -> list[str]:
+    handlers = document.get("handlers", {})
+    if not handlers:
+        return []
+    lines = ["## IAM permissions the provider uses", "", "| Operation | Actions |", "|---|---|"]
+    for op, spec in handlers.items():
+        actions = ", ".join(f"`{a}`" for a in spec.get("permissions", [])) or "none"
+        lines.append(f"| {op} | {actions} |")
+    return [*lines, ""]
 
 
 def render_index(schemas: list[Path]) -> str:
