@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from gapfill.deploy.params import load as load_parameters
 from gapfill.emulator.redshift_data import STATE
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, _parameters_file, plays
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR, plays
 from gapfill.local.template import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +47,7 @@ def fresh_warehouse() -> None:
 
 def play(stack_name: str) -> LocalDeployment:
     deployment = LocalDeployment(
-        PLATFORM, _parameters_file(LOCAL_PARAMETERS), progress=lambda _line: None, stack_name=stack_name
+        PLATFORM, load_parameters(LOCAL_PARAMETERS), progress=lambda _line: None, stack_name=stack_name
     )
     deployment.deploy()
     return deployment

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from gapfill.cli import main
+from gapfill.deploy.params import load as load_parameters
 from gapfill.drift.local import RECORD_NAME, write_record
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, _parameters_file, targets
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.record import targets
 from tests.contract.suite import parse_table
 
 QR = Path(__file__).resolve().parents[2] / "templates" / "qr-upload.yaml"
@@ -27,7 +30,7 @@ def _drift(record: Path) -> tuple[int, str]:
 def test_drift_is_clean_after_deploy_and_names_each_change_made_by_hand(
     emulator: Any, aws: Any, tmp_path: Path
 ) -> None:
-    params = _parameters_file(SEED_DIR / "qr-upload-local-parameters.json")
+    params = load_parameters(SEED_DIR / "qr-upload-local-parameters.json")
     deployment = LocalDeployment(QR, params, progress=lambda _line: None, stack_name="it-drift")
     try:
         deployment.deploy()

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from gapfill.deploy.params import load as load_parameters
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, main, seed
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.job import main
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.prerequisites import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "templates" / "main.yaml"

@@ -9,14 +9,11 @@ from typing import Any
 import pytest
 
 from gapfill import versioning
-from gapfill.local.deploy import (
-    SEED_DIR,
-    LocalDeployment,
-    Upgrade,
-    _parameters_file,
-    installed_providers,
-    rehearse_upgrade,
-)
+from gapfill.deploy.params import load as load_parameters
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.providers_stack import installed_providers
+from gapfill.local.upgrade import Upgrade, rehearse_upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 QR = ROOT / "templates" / "qr-upload.yaml"
@@ -26,7 +23,7 @@ N1 = str(versioning.current().next_minor())
 
 @pytest.fixture
 def qr(emulator: Any) -> Any:
-    params = _parameters_file(SEED_DIR / "qr-upload-local-parameters.json")
+    params = load_parameters(SEED_DIR / "qr-upload-local-parameters.json")
     params.update(EmptyBucketsOnDelete="false")  # other tests of the session share these buckets
     region = installed_providers()
     deployment = LocalDeployment(
