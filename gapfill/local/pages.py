@@ -11,18 +11,19 @@ if TYPE_CHECKING:
 
 
 def write_pages(deployment: LocalDeployment, output: Path) -> list[Path]:
-    """Copy every page a Custom::HtmlPage published from the emulator to ``output``."""
+    """Copy every page the created resources published (their type's ``PUBLISHED_PAGE``) from
+    the emulator to ``output``."""
     import boto3
+
+    from providers import handler
 
     written: list[Path] = []
     s3 = boto3.client("s3")
     for custom in deployment.created:
-        if custom.resource_type != "Custom::HtmlPage":
+        where = handler.resolve(custom.resource_type).PUBLISHED_PAGE
+        if where is None:
             continue
-        bucket, key = (
-            custom.properties.get("Bucket") or custom.properties.get("BucketName"),
-            custom.properties.get("Key"),
-        )
+        bucket, key = (custom.properties.get(name) for name in where)
         if not bucket or not key:
             continue
         try:

@@ -83,36 +83,81 @@ def _replacement(deployment: LocalDeployment) -> None:
 
 
 def pick_in_place(created: list[CustomResource]) -> Change | None:
-    from providers.core import tag_keys
-    from providers.core.schema import load_schema
-
-    for custom in created:
-        schema = load_schema(custom.resource_type)
-        if "Description" in custom.properties and "Description" not in schema.create_only:
-            props = copy.deepcopy(custom.properties)
-            props["Description"] = f"{props['Description']} (rehearsed update)".strip()
-            return custom, props, f"{custom.logical_id}.Description changed"
-    for custom in created:
-        if custom.resource_type == "Custom::S3Objects":
-            props = copy.deepcopy(custom.properties)
-            props["CacheControl"] = "no-cache, must-revalidate"
-            return custom, props, f"{custom.logical_id}.CacheControl changed"
-    for custom in created:
-        schema = load_schema(custom.resource_type)
-        if "Tags" in schema.document.get("properties", {}) and "Tags" not in schema.create_only:
-            props = copy.deepcopy(custom.properties)
-            tags = list(props.get("Tags", []))
-            tags.append({"Key": tag_keys.REHEARSAL, "Value": "updated"})
-            props["Tags"] = tags
-            return custom, props, f"{custom.logical_id}.Tags gained {tag_keys.REHEARSAL}"
-    return None
+    """The first change in place the created resources' types offer (``REHEARSE_IN_PLACE``): a
+    string the template sets, else one at its schema default, else one more tag, as a template
+    edit would most often make them."""
+    return _first(created, "REHEARSE_IN_PLACE", create_only=False)
 
 
 def pick_replacement(created: list[CustomResource]) -> Change | None:
-    for custom in created:
-        if custom.resource_type == "Custom::HtmlPage" and isinstance(custom.properties.get("Key"), str):
-            props = copy.deepcopy(custom.properties)
-            stem, dot, ext = props["Key"].rpartition(".")
-            props["Key"] = f"{stem}-v2.{ext}" if dot else props["Key"] + "-v2"
-            return custom, props, f"{custom.logical_id}.Key {custom.properties['Key']} -> {props['Key']}"
+    """The first change of a create-only property the created resources' types offer
+    (``REHEARSE_REPLACEMENT``): CloudFormation replaces the resource."""
+    return _first(created, "REHEARSE_REPLACEMENT", create_only=True)
+
+
+def _first(created: list[CustomResource], declaration: str, *, create_only: bool) -> Change | None:
+    offered: list[tuple[int, int, Change]] = []
+    for index, custom in enumerate(created):
+        for name in getattr(_provider(custom.resource_type), declaration):
+            made = _change(custom, name, create_only=create_only)
+            if made is not None:
+                offered.append((made[0], index, made[1]))
+    return min(offered, key=lambda found: found[:2])[2] if offered else None
+
+
+def _provider(resource_type: str) -> Any:
+    from providers import handler
+
+    return handler.resolve(resource_type)
+
+
+def _change(custom: CustomResource, name: str, *, create_only: bool) -> tuple[int, Change] | None:
+    """(rank, change) of ``name`` on ``custom``, made from the property's schema; None when the
+    schema has no such property of that kind, or the new properties would not validate."""
+    from providers.core.errors import PropertyValidationError
+    from providers.core.schema import load_schema
+
+    schema = load_schema(custom.resource_type)
+    spec = schema.document.get("properties", {}).get(name)
+    if spec is None or (name in schema.create_only) != create_only or name in schema.read_only:
+        return None
+    made = _new_value(schema.document, spec, custom.properties.get(name), replacing=create_only)
+    if made is None:
+        return None
+    rank, value, what = made
+    props = {**copy.deepcopy(custom.properties), name: value}
+    try:
+        schema.prepare(props)
+    except PropertyValidationError:
+        return None
+    return rank, (custom, props, f"{custom.logical_id}.{name} {what}")
+
+
+def _new_value(
+    document: dict[str, Any], spec: dict[str, Any], value: Any, *, replacing: bool
+) -> tuple[int, Any, str] | None:
+    """(rank, new value, what changed): a string varied (a replacement's names a new thing,
+    ``index.html`` -> ``index-v2.html``), or a list of Key/Value tags with one more."""
+    if spec.get("type") == "string":
+        current = value if isinstance(value, str) else spec.get("default")
+        if not isinstance(current, str):
+            return None
+        if replacing:
+            stem, dot, ext = current.rpartition(".")
+            new = f"{stem}-v2.{ext}" if dot else current + "-v2"
+            return 0, new, f"{current} -> {new}"
+        return (0 if isinstance(value, str) else 1), f"{current} (rehearsed update)".strip(), "changed"
+    if spec.get("type") == "array" and not replacing and _is_tag(document, spec.get("items", {})):
+        from providers.core import tag_keys
+
+        tags = list(value) if isinstance(value, list) else []
+        return 2, [*tags, {"Key": tag_keys.REHEARSAL, "Value": "updated"}], f"gained {tag_keys.REHEARSAL}"
     return None
+
+
+def _is_tag(document: dict[str, Any], items: dict[str, Any]) -> bool:
+    """A Key/Value pair (inline or a ``#/definitions/...`` reference), as CloudFormation's tags."""
+    ref = str(items.get("$ref", ""))
+    if ref.startswith("#/definitions/"):
+        items = document.get("definitions", {}).get(ref.removeprefix("#/definitions/"), {})
+    return {"Key", "Value"} <= set(items.get("properties", {}))
