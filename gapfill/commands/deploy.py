@@ -84,7 +84,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.local:
-        from gapfill.local.deploy import main as local_main
+        from gapfill.local.job import main as local_main
 
         return int(local_main(args) or 0)
     problem = check_real_target(args)

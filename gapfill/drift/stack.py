@@ -155,10 +155,10 @@ class StackWalk:
             raise UnknownValueError(f"Fn::GetAtt {logical_id}.{attr}")
 
         scope = _scope(record, attribute, self.imports)
-        from gapfill.local.deploy import _toposort  # the runner's own ordering by references
+        from gapfill.local.order import toposort  # the runner's own ordering by references
 
         declared = record.template.get("Resources", {})
-        ordered = [n for n in _toposort(declared) if n in record.resources]
+        ordered = [n for n in toposort(declared) if n in record.resources]
         for logical_id in ordered:
             kind, physical = record.resources[logical_id]
             if kind == "AWS::CloudFormation::Stack" and physical:

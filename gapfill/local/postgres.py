@@ -150,11 +150,11 @@ def certificates(folder: Path) -> Path:
     return folder / "ca.pem"
 
 
-def _start() -> Server:
-    binaries = bindir()
+def _folder() -> tuple[Path, Path]:
+    """A fresh folder for the server (its certificates and password file in it), owned by the
+    server user when this process is root (PostgreSQL refuses to run as root); the CA file."""
     root = Path(tempfile.mkdtemp(prefix="gapfill-pg-"))
     os.chmod(root, 0o755)  # noqa: S103 - the server user (nobody) must enter it
-    data = root / "data"
     certs = root / "certs"
     certs.mkdir()
     ca_file = certificates(certs)
@@ -163,10 +163,31 @@ def _start() -> Server:
     if os.geteuid() == 0:
         for path in (certs / "server.key", certs / "server.pem", pwfile):
             shutil.chown(path, "nobody")
-        data.mkdir()
-        shutil.chown(data, "nobody")
+        (root / "data").mkdir()
+        shutil.chown(root / "data", "nobody")
         shutil.chown(root, "nobody")
     os.chmod(certs / "server.key", 0o600)
+    return root, ca_file
+
+
+def _configure(root: Path, port: int) -> None:
+    """Loopback only, TLS required, no fsync: a server for tests and the local job."""
+    data, certs = root / "data", root / "certs"
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
+            f"ssl = on\nssl_cert_file = '{certs / 'server.pem'}'\nssl_key_file = '{certs / 'server.key'}'\n"
+            "fsync = off\nmax_connections = 40\n"
+        )
+    (data / "pg_hba.conf").write_text(
+        "hostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject\n"
+    )
+
+
+def _start() -> Server:
+    binaries = bindir()
+    root, ca_file = _folder()
+    data, pwfile = root / "data", root / "pw"
     init = [
         str(binaries / "initdb"),
         "-D",
@@ -183,15 +204,7 @@ def _start() -> Server:
     ]
     subprocess.run(_as_server_user(init), check=True, capture_output=True)  # noqa: S603 - fixed argv
     port = _free_port()
-    with (data / "postgresql.conf").open("a") as conf:
-        conf.write(
-            f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
-            f"ssl = on\nssl_cert_file = '{certs / 'server.pem'}'\nssl_key_file = '{certs / 'server.key'}'\n"
-            "fsync = off\nmax_connections = 40\n"
-        )
-    (data / "pg_hba.conf").write_text(
-        "hostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject\n"
-    )
+    _configure(root, port)
     start = [
         str(binaries / "pg_ctl"),
         "-D",

@@ -12,7 +12,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -175,6 +175,24 @@ def ensure_for(resource_type: str, properties: dict[str, Any]) -> list[str]:
         if result:
             made.append(result)
     return made
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def seed(parameters: dict[str, Any], progress: Callable[[str], None] = _say) -> None:
+    """Put in the emulator the files a contact centre already has (``seed/seeds.json``), each
+    where the parameters that name its bucket and key say."""
+    from gapfill.local.plan import SEED_DIR
+
+    for item in json.loads((SEED_DIR / "seeds.json").read_text(encoding="utf-8")):
+        bucket, key = parameters.get(item["bucketParameter"]), parameters.get(item["keyParameter"])
+        if not bucket or not key:
+            continue
+        ensure_bucket(str(bucket))
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=(SEED_DIR / item["file"]).read_bytes())
+        progress(f"prerequisite in the emulator: {item['what']} at s3://{bucket}/{key}")
 
 
 def _without_metadata(answer: dict[str, Any]) -> dict[str, Any]:

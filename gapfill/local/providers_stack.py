@@ -300,3 +300,18 @@ def template_for(version: versioning.Version) -> dict[str, Any]:
     from gapfill.local.template import loads
 
     return loads(samtemplate.render(samtemplate.load_specs(version=version)))
+
+
+#: The providers' stack the local parameter files name (ProvidersStackName).
+PROVIDERS_STACK = "gapfill-providers"
+
+
+def installed_providers(region: Region | None = None, stack: str = PROVIDERS_STACK) -> Region:
+    """The providers' stack as ``sam deploy`` of the generated template leaves it, with this
+    process's code as the deployed build."""
+    from gapfill.emulator.server import EMULATOR_ACCOUNT_ID
+    from gapfill.local.model import REGION
+
+    region = region or Region(REGION, EMULATOR_ACCOUNT_ID)
+    region.deploy(stack, template_for(versioning.current()), Build.in_process())
+    return region

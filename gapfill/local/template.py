@@ -45,3 +45,21 @@ def loads(text: str) -> dict[str, Any]:
 
 def load(path: Path) -> dict[str, Any]:
     return loads(path.read_text(encoding="utf-8"))
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """The template, or a one-line error naming the file and line for bad YAML or JSON."""
+    from gapfill.local.model import LocalDeployError
+
+    try:
+        return load(path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise LocalDeployError(f"{path.name}: {where}: {problem}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LocalDeployError(f"{path.name}: {first}") from None
+    except OSError as exc:
+        raise LocalDeployError(f"{path}: {exc.strerror or exc}") from None

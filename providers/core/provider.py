@@ -101,6 +101,16 @@ class Provider:
     #: keeps the result of a deploy-time input rather than the input (a page's digest, the
     #: users of a directory, a database's history rows).
     READ_VIEWS: ClassVar[tuple[str, ...]] = ()
+    #: What the local job's stack-update rehearsal (``gapfill deploy --local --rehearse``) may
+    #: change on a resource of this type, each harmless to vary (a description, a tag, a page's
+    #: key; never a bucket or an instance alias): properties to change in place (updatable in
+    #: the schema) and create-only ones whose change forces a replacement. The new value is
+    #: made from the property's schema; a name the schema does not have is not offered.
+    REHEARSE_IN_PLACE: ClassVar[tuple[str, ...]] = ("Description", "Tags")
+    REHEARSE_REPLACEMENT: ClassVar[tuple[str, ...]] = ()
+    #: The properties naming the bucket and key of the page a resource of this type publishes,
+    #: which the local job copies out to be opened in a browser; None: it publishes no page.
+    PUBLISHED_PAGE: ClassVar[tuple[str, str] | None] = None
 
     def __init__(
         self,

@@ -83,6 +83,9 @@ class HtmlPage(Provider):
         "DistributionId",
         "DistributionDomainName",
     )
+    #: A new Key is a new page beside the old one: the rehearsal's replacement.
+    REHEARSE_REPLACEMENT = ("Key",)
+    PUBLISHED_PAGE = ("Bucket", "Key")
 
     def create(self) -> Result:
         bucket, key = str(self.properties["Bucket"]), check_key(str(self.properties["Key"]), "Key")

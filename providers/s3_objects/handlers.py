@@ -61,6 +61,8 @@ class S3Objects(Provider):
     #: read reports as ``Files`` (key -> content type, cache control, ETag).
     READ_VIEWS = ("Files",)
     NOT_READ = ("Prefix", "Objects", "Archive", "CacheControl", "ReplaceExisting")
+    #: Rewriting the objects with another Cache-Control keeps every key: the rehearsal's change.
+    REHEARSE_IN_PLACE = ("CacheControl",)
 
     def create(self) -> Result:
         return self._publish(previous_prefix=None)

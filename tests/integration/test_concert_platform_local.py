@@ -16,7 +16,8 @@ import pytest
 
 from gapfill.deploy.params import load as load_parameters
 from gapfill.emulator.redshift_data import STATE
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, plays
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR, plays
 from gapfill.local.template import load
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,9 @@ from typing import Any
 from gapfill.cli import main
 from gapfill.deploy.params import load as load_parameters
 from gapfill.drift.local import RECORD_NAME, write_record
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, targets
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.record import targets
 from tests.contract.suite import parse_table
 
 QR = Path(__file__).resolve().parents[2] / "templates" / "qr-upload.yaml"

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from gapfill.local import postgres
-from gapfill.local.deploy import main, plays
+from gapfill.local.job import main
+from gapfill.local.plan import plays
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "contact-centre" / "root.yaml"

@@ -4,31 +4,133 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from gapfill.deploy.params import load as load_parameters
-from gapfill.local.deploy import SEED_DIR, LocalDeployment, main, seed
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.job import main
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.prerequisites import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "templates" / "main.yaml"
 
 
-@pytest.fixture
-def deployment(emulator: Any) -> Any:
+def _client(emulator: Any, service: str) -> Any:
+    """A plain boto3 client on the emulator (as the ``aws`` fixture, for a module-scoped one)."""
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=emulator.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    """What a call answered, or the error it raised (asserted by the test of its phase)."""
+    try:
+        return call()
+    except Exception as exc:
+        return exc
+
+
+def _reraise(outcome: Any) -> Any:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@dataclass
+class MainJob:
+    """``main.yaml`` played once for the module: what each phase (created, rehearsed, deleted)
+    left in the emulator, read right after it, so that each phase's test reports on its own."""
+
+    deployment: Any
+    seen: dict[str, Any] = field(default_factory=dict)
+
+    def phase(self, name: str, play: Callable[[], None]) -> None:
+        """Play one phase; an error is kept for that phase's test (the later phases still play)."""
+        try:
+            play()
+        except Exception as exc:
+            self.seen[f"{name} error"] = exc
+
+    def reached(self, *names: str) -> None:
+        """Re-raise the error of a phase the test needs."""
+        for name in names:
+            _reraise(self.seen.get(f"{name} error"))
+
+    def find(self, **where: str) -> Any:
+        return next(c for c in self.deployment.created if all(getattr(c, k) == v for k, v in where.items()))
+
+
+def _after_create(job: MainJob, aws: Callable[[str], Any]) -> None:
+    instance = job.find(resource_type="Custom::ConnectInstance")
+    page = job.find(resource_type="Custom::HtmlPage")
+    notification = job.find(logical_id="TranscriptNotification")
+    uploads = job.find(logical_id="AgentDirectoryNotification")
+    function = job.deployment.stacks["Connect"].standins["AgentDirectoryFunction"]
+    job.seen.update(
+        instance=aws("connect").describe_instance(InstanceId=instance.data["Id"])["Instance"],
+        users=aws("connect").list_users(InstanceId=instance.data["Id"])["UserSummaryList"],
+        page=aws("s3")
+        .get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"]
+        .read(),
+        transcripts=aws("s3").get_bucket_notification_configuration(
+            Bucket=notification.properties["BucketName"]
+        ),
+        env=aws("lambda").get_function_configuration(FunctionName=function.ref)["Environment"]["Variables"],
+        uploads=aws("s3").get_bucket_notification_configuration(Bucket=uploads.properties["BucketName"]),
+    )
+
+
+def _rehearse(job: MainJob, aws: Callable[[str], Any]) -> None:
+    job.deployment.rehearse_update()
+    page = job.find(resource_type="Custom::HtmlPage")
+    job.seen["rehearsed"] = [(r.operation, r.logical_id) for r in job.deployment.rows]
+    job.seen["page_bucket"] = aws("s3").list_objects_v2(Bucket=page.properties["Bucket"])
+
+
+def _delete(job: MainJob, aws: Callable[[str], Any]) -> None:
+    instance = job.find(resource_type="Custom::ConnectInstance")
+    job.deployment.delete_all()
+    job.seen["instance_deleted"] = _outcome(
+        lambda: aws("connect").describe_instance(InstanceId=instance.data["Id"])
+    )
+    for logical_id in ("TranscriptNotification", "AgentDirectoryNotification"):
+        bucket = job.find(logical_id=logical_id).properties["BucketName"]
+        job.seen[f"deleted {logical_id}"] = aws("s3").get_bucket_notification_configuration(Bucket=bucket)
+
+
+@pytest.fixture(scope="module")
+def main_job(emulator: Any) -> Iterator[MainJob]:
+    def aws(service: str) -> Any:
+        return _client(emulator, service)
+
     params = load_parameters(SEED_DIR / "local-parameters.json")
     made = LocalDeployment(MAIN, params, progress=lambda _line: None, stack_name="it-local")
-    seed(made.root_parameters, progress=lambda _line: None)
-    yield made
-    made.close()
+    job = MainJob(made)
+    try:
+        seed(made.root_parameters, progress=lambda _line: None)
+        made.deploy()
+        job.seen.update(created_failed=made.failed, created_table=made.table())
+        job.phase("created", lambda: _after_create(job, aws))
+        job.phase("rehearsed", lambda: _rehearse(job, aws))
+        job.phase("deleted", lambda: _delete(job, aws))
+        yield job
+    finally:
+        made.close()
 
 
-def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
-    deployment: Any, aws: Any
-) -> None:
-    deployment.deploy()
+def test_every_custom_resource_of_the_nested_stacks_is_created(main_job: MainJob) -> None:
+    deployment = main_job.deployment
     created = {(c.stack, c.resource_type) for c in deployment.created}
     for stack, resource_type in [
         ("Connect", "Custom::ConnectInstance"),
@@ -42,37 +144,35 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
         ("Connect", "Custom::S3BucketNotification"),
     ]:
         assert (stack, resource_type) in created
-    assert not deployment.failed, deployment.table()
+    assert not main_job.seen["created_failed"], main_job.seen["created_table"]
 
-    # What was created is really in the emulator.
-    instance = next(c for c in deployment.created if c.resource_type == "Custom::ConnectInstance")
-    status = aws("connect").describe_instance(InstanceId=instance.data["Id"])["Instance"]["InstanceStatus"]
-    assert status == "ACTIVE"
-    users = aws("connect").list_users(InstanceId=instance.data["Id"])["UserSummaryList"]
-    usernames = {u["Username"] for u in users}
+
+def test_what_was_created_is_really_in_the_emulator(main_job: MainJob) -> None:
+    main_job.reached("created")
+    seen = main_job.seen
+    assert seen["instance"]["InstanceStatus"] == "ACTIVE"
+    usernames = {u["Username"] for u in seen["users"]}
     assert {"supervisor", "agent.ada", "agent.ken"} <= usernames
-    page = next(c for c in deployment.created if c.resource_type == "Custom::HtmlPage")
-    body = aws("s3").get_object(Bucket=page.properties["Bucket"], Key=page.properties["Key"])["Body"].read()
+    body = seen["page"]
     assert b"initCCP" in body
     # SamlUrl in the local parameters reaches the page as its login URL (main -> frontend -> page).
     assert b"https://idp.example.com/saml/relay?RelayState=connect" in body
-    notification = next(c for c in deployment.created if c.logical_id == "TranscriptNotification")
-    config = aws("s3").get_bucket_notification_configuration(Bucket=notification.properties["BucketName"])
-    assert config["LambdaFunctionConfigurations"]
+    assert seen["transcripts"]["LambdaFunctionConfigurations"]
 
-    # The agent-directory upload function: told the directory's own owner tag (so uploads and the
-    # stack manage the same users), notified for the CSVs of the directory key's folder only.
-    directory = next(c for c in deployment.created if c.logical_id == "AgentDirectory")
-    uploads = next(c for c in deployment.created if c.logical_id == "AgentDirectoryNotification")
-    function = deployment.stacks["Connect"].standins["AgentDirectoryFunction"]
-    env = aws("lambda").get_function_configuration(FunctionName=function.ref)["Environment"]["Variables"]
+
+def test_the_agent_directory_uploads_sync_the_directorys_own_csv(main_job: MainJob) -> None:
+    """The agent-directory upload function: told the directory's own owner tag (so uploads and the
+    stack manage the same users), notified for the CSVs of the directory key's folder only."""
+    main_job.reached("created")
+    instance = main_job.find(resource_type="Custom::ConnectInstance")
+    directory = main_job.find(logical_id="AgentDirectory")
+    function = main_job.deployment.stacks["Connect"].standins["AgentDirectoryFunction"]
+    env = main_job.seen["env"]
     assert env["OWNER"] == directory.data["OwnerTag"]
     assert env["INSTANCE_ID"] == instance.data["Id"]
     # ... and syncing only the directory's own CSV, not any other file of that folder.
     assert env["DIRECTORY_KEY"] == directory.properties["Key"]
-    directory_config = aws("s3").get_bucket_notification_configuration(
-        Bucket=uploads.properties["BucketName"]
-    )
+    directory_config = main_job.seen["uploads"]
     [entry] = [
         c
         for c in directory_config["LambdaFunctionConfigurations"]
@@ -82,21 +182,26 @@ def test_every_custom_resource_of_the_nested_stacks_is_created_then_rehearsed(
     rules = {r["Name"].lower(): r["Value"] for r in entry["Filter"]["Key"]["FilterRules"]}
     assert rules == {"prefix": "agents/", "suffix": ".csv"}
 
-    deployment.rehearse_update()
-    operations = [(r.operation, r.logical_id) for r in deployment.rows]
+
+def test_the_stack_update_changes_one_in_place_and_replaces_one(main_job: MainJob) -> None:
+    main_job.reached("rehearsed")
+    operations = main_job.seen["rehearsed"]
     assert ("UPDATE", "AfterHoursFlow") in operations
     assert ("REPLACE", "CcpPage") in operations
     assert ("CLEANUP", "CcpPage") in operations
-    old = aws("s3").list_objects_v2(Bucket=page.properties["Bucket"]).get("Contents", [])
+    old = main_job.seen["page_bucket"].get("Contents", [])
     assert [o["Key"] for o in old] == ["index-v2.html"], "cleanup must delete the replaced page only"
 
-    deployment.delete_all()
+
+def test_the_stack_deletion_removes_what_the_stack_made(main_job: MainJob, aws: Any) -> None:
+    main_job.reached("deleted")
+    deployment = main_job.deployment
     assert not deployment.failed, deployment.table()
     with pytest.raises(aws("connect").exceptions.ResourceNotFoundException):
-        aws("connect").describe_instance(InstanceId=instance.data["Id"])
-    for made in (notification, uploads):
-        after = aws("s3").get_bucket_notification_configuration(Bucket=made.properties["BucketName"])
-        assert not after.get("LambdaFunctionConfigurations"), made.logical_id
+        _reraise(main_job.seen["instance_deleted"])
+    for logical_id in ("TranscriptNotification", "AgentDirectoryNotification"):
+        after = main_job.seen[f"deleted {logical_id}"]
+        assert not after.get("LambdaFunctionConfigurations"), logical_id
     table = deployment.table()
     assert "DELETE" in table
     assert "FAILED" not in table

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from gapfill.local import postgres, standins
-from gapfill.local.deploy import LocalDeployment
+from gapfill.local.deployment import LocalDeployment
 
 TEMPLATE = {
     "Parameters": {"DatabaseName": {"Type": "String", "Default": "appdata"}},

@@ -10,13 +10,10 @@ import pytest
 
 from gapfill import versioning
 from gapfill.deploy.params import load as load_parameters
-from gapfill.local.deploy import (
-    SEED_DIR,
-    LocalDeployment,
-    Upgrade,
-    installed_providers,
-    rehearse_upgrade,
-)
+from gapfill.local.deployment import LocalDeployment
+from gapfill.local.plan import SEED_DIR
+from gapfill.local.providers_stack import installed_providers
+from gapfill.local.upgrade import Upgrade, rehearse_upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 QR = ROOT / "templates" / "qr-upload.yaml"

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from gapfill.local.deploy import LocalDeployError, _with_defaults, check_parameter
+from gapfill.local.model import LocalDeployError
+from gapfill.local.parameters import check_parameter
+from gapfill.local.parameters import with_defaults as _with_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "templates" / "concert-platform"

@@ -65,7 +65,7 @@ def test_explicit_target_passes_the_guard() -> None:
 
 def test_local_mode_is_handed_to_the_local_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[argparse.Namespace] = []
-    import gapfill.local.deploy as local
+    import gapfill.local.job as local
 
     monkeypatch.setattr(local, "main", lambda args: seen.append(args) or 7)
     args = parse("--local", "--rehearse", "--keep", "--output", "out", "--parameters", "p.json")

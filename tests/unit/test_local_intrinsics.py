@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from gapfill.local import intrinsics
-from gapfill.local.deploy import LocalDeployError, _toposort, _with_defaults
 from gapfill.local.intrinsics import NO_VALUE, Scope, UnsupportedIntrinsicError, references, resolve
+from gapfill.local.model import LocalDeployError
+from gapfill.local.order import toposort as _toposort
+from gapfill.local.parameters import with_defaults as _with_defaults
 from gapfill.local.template import loads
 
 
