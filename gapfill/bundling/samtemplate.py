@@ -337,22 +337,10 @@ VPC_SKIP = {
 }
 
 
-def _vpc_parts(resources: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """VpcConfig for the PostgresSql function under a condition, the ENI permissions Lambda needs
-    to attach it (AWSLambdaVPCAccessExecutionRole's EC2 actions, scoped to this account and
-    region where EC2 allows it), and a rule that the subnets come with security groups."""
-    subnets, groups = (Ref(name) for name in VPC_PARAMETERS)
-    given = {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", subnets]}, ""]}]}
-    skips = resources[f"{VPC_PROVIDER}Function"]["Metadata"]["checkov"]["skip"]
-    resources[f"{VPC_PROVIDER}Function"]["Metadata"] = {
-        "checkov": {"skip": [VPC_SKIP if skip["id"] == VPC_SKIP["id"] else skip for skip in skips]}
-    }
-    function = resources[f"{VPC_PROVIDER}Function"]["Properties"]
-    function["VpcConfig"] = {
-        "Fn::If": [VPC_CONDITION, {"SubnetIds": subnets, "SecurityGroupIds": groups}, Ref("AWS::NoValue")]
-    }
+def _vpc_access_policy() -> dict[str, Any]:
+    """AWSLambdaVPCAccessExecutionRole's EC2 actions for the PostgresSql role, under the condition."""
     ec2 = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}"
-    resources[f"{VPC_PROVIDER}VpcAccessPolicy"] = {
+    return {
         "Type": "AWS::IAM::Policy",
         "Condition": VPC_CONDITION,
         "Properties": {
@@ -388,6 +376,23 @@ def _vpc_parts(resources: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
             },
         },
     }
+
+
+def _vpc_parts(resources: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """VpcConfig for the PostgresSql function under a condition, the ENI permissions Lambda needs
+    to attach it (AWSLambdaVPCAccessExecutionRole's EC2 actions, scoped to this account and
+    region where EC2 allows it), and a rule that the subnets come with security groups."""
+    subnets, groups = (Ref(name) for name in VPC_PARAMETERS)
+    given = {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", subnets]}, ""]}]}
+    skips = resources[f"{VPC_PROVIDER}Function"]["Metadata"]["checkov"]["skip"]
+    resources[f"{VPC_PROVIDER}Function"]["Metadata"] = {
+        "checkov": {"skip": [VPC_SKIP if skip["id"] == VPC_SKIP["id"] else skip for skip in skips]}
+    }
+    function = resources[f"{VPC_PROVIDER}Function"]["Properties"]
+    function["VpcConfig"] = {
+        "Fn::If": [VPC_CONDITION, {"SubnetIds": subnets, "SecurityGroupIds": groups}, Ref("AWS::NoValue")]
+    }
+    resources[f"{VPC_PROVIDER}VpcAccessPolicy"] = _vpc_access_policy()
     rules = {
         f"{VPC_PROVIDER}VpcComplete": {
             "RuleCondition": given,
@@ -400,6 +405,40 @@ def _vpc_parts(resources: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         }
     }
     return {VPC_CONDITION: given}, rules
+
+
+def _parameters(vpc: bool) -> dict[str, Any]:
+    """The providers stack's parameters: logging, the bucket allow-lists, the VPC option, the arch."""
+    return {
+        "LogLevel": {
+            "Type": "String",
+            "Default": "INFO",
+            "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"],
+            "Description": "Level of the providers' structured logs.",
+        },
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": 30,
+            "AllowedValues": RETENTION_DAYS,
+            "Description": "How long the providers' log groups keep events.",
+        },
+        **{
+            bucket_list.name: {
+                "Type": "CommaDelimitedList",
+                "Default": bucket_list.default,
+                "Description": bucket_list.description
+                + " Bucket names, `*` and `?` allowed; this account's only.",
+            }
+            for bucket_list in iam.BUCKET_LISTS
+        },
+        **(VPC_PARAMETERS if vpc else {}),
+        "Architecture": {
+            "Type": "String",
+            "Default": "arm64",
+            "AllowedValues": ["arm64", "x86_64"],
+            "Description": "Must match the zip: `gapfill package --arch <this>` (wheels differ).",
+        },
+    }
 
 
 def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
@@ -420,36 +459,7 @@ def build_template(specs: list[ProviderSpec]) -> dict[str, Any]:
             "Generated from schemas/ by `gapfill sam-template`; do not edit by hand."
         ),
         "Metadata": _metadata(version),
-        "Parameters": {
-            "LogLevel": {
-                "Type": "String",
-                "Default": "INFO",
-                "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"],
-                "Description": "Level of the providers' structured logs.",
-            },
-            "LogRetentionDays": {
-                "Type": "Number",
-                "Default": 30,
-                "AllowedValues": RETENTION_DAYS,
-                "Description": "How long the providers' log groups keep events.",
-            },
-            **{
-                bucket_list.name: {
-                    "Type": "CommaDelimitedList",
-                    "Default": bucket_list.default,
-                    "Description": bucket_list.description
-                    + " Bucket names, `*` and `?` allowed; this account's only.",
-                }
-                for bucket_list in iam.BUCKET_LISTS
-            },
-            **(VPC_PARAMETERS if conditions else {}),
-            "Architecture": {
-                "Type": "String",
-                "Default": "arm64",
-                "AllowedValues": ["arm64", "x86_64"],
-                "Description": "Must match the zip: `gapfill package --arch <this>` (wheels differ).",
-            },
-        },
+        "Parameters": _parameters(vpc=bool(conditions)),
         "Globals": {
             "Function": {
                 "Runtime": RUNTIME,
