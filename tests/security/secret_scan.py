@@ -74,13 +74,21 @@ class Scanner:
         scanner = self
 
         class Capture(logging.Handler):
+            def filter(self, record: logging.LogRecord) -> bool:
+                # Never redacting: a second copy of providers.core.log (the upgrade rehearsal
+                # loads 1.1.0 beside 1.0.0) adds its redactor to the handlers it finds, which
+                # would hide from this scanner what other handlers print.
+                return True
+
             def emit(self, record: logging.LogRecord) -> None:
                 with scanner._lock:
                     scanner.lines.append((scanner.current, _render(record)))
 
         for name in ("", "gapfill"):
             handler = Capture(level=logging.DEBUG)
-            logging.getLogger(name).addHandler(handler)
+            # First in line: a redacting filter on a later handler (pytest's capture handlers can
+            # carry one) rewrites the record in place before the handlers after it see it.
+            logging.getLogger(name).handlers.insert(0, handler)
             self._undo.append(
                 lambda name=name, handler=handler: logging.getLogger(name).removeHandler(handler)
             )
