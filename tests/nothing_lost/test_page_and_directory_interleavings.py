@@ -15,19 +15,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import rule, run_state_machine_as_test
 
 from gapfill.local.protocol import LocalCloudFormation
 from tests.contract.suite import assert_one_valid_response
-from tests.nothing_lost.plans import INTERLEAVING, VARIANT
+from tests.nothing_lost.plans import INTERLEAVING, VARIANT, OurResource
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +32,6 @@ def local(emulator: Any) -> Iterator[LocalCloudFormation]:
 
 PAGE = "Custom::HtmlPage"
 PAGE_KEY = "site/index.html"
-THEIR_PAGE_STEPS = ["their_put", "their_overwrite_ours", "their_delete"]
 
 
 def _page_props(bucket: str, variant: int) -> dict[str, Any]:
@@ -55,10 +46,11 @@ def _page_props(bucket: str, variant: int) -> dict[str, Any]:
     }
 
 
-class PageInBucket(RuleBasedStateMachine):
+class PageInBucket(OurResource):
     """Our page and another party's objects in one bucket, over our page's key too."""
 
-    local: LocalCloudFormation
+    TYPE, LOGICAL_ID = PAGE, "Page"
+    THEIR_STEPS = ("their_put", "their_overwrite_ours", "their_delete")
     s3: Any
     make_bucket: Callable[[], str]
 
@@ -66,49 +58,21 @@ class PageInBucket(RuleBasedStateMachine):
         super().__init__()
         self.bucket = self.make_bucket()
         self.theirs: dict[str, bytes] = {}  # key -> body, as the other party last wrote it
-        self.ours: dict[str, Any] | None = None
         self.steps = 0
 
-    @initialize(
-        before=st.lists(st.tuples(st.sampled_from(THEIR_PAGE_STEPS), VARIANT), max_size=2), variant=VARIANT
-    )
-    def theirs_then_ours_create(self, before: list[tuple[str, int]], variant: int) -> None:
-        """A few of the other party's steps, then our Create: every run has one."""
-        for step, slot in before:
-            getattr(self, step)(slot)
-            self.nothing_lost()
-        self.ours_create(variant)
+    def props(self, variant: int) -> dict[str, Any]:
+        return _page_props(self.bucket, variant)
 
-    @precondition(lambda self: self.ours is None)
-    @rule(variant=VARIANT)
-    def ours_create(self, variant: int) -> None:
-        props = _page_props(self.bucket, variant)
-        answer = self.local.create(PAGE, props, logical_id="Page")
+    def created(self, answer: Any, props: dict[str, Any]) -> dict[str, Any] | None:
         if PAGE_KEY in self.theirs:
             # Someone else's object already sits at the key: a create never overwrites it.
             body = assert_one_valid_response(answer, "FAILED")
             assert "ReplaceExisting" in body["Reason"]
-        else:
-            pid = assert_one_valid_response(answer, "SUCCESS")["PhysicalResourceId"]
-            self.ours = {"pid": pid, "props": props}
+            return None
+        return super().created(answer, props)
 
-    @precondition(lambda self: self.ours is not None)
-    @rule(variant=VARIANT)
-    def ours_update(self, variant: int) -> None:
-        assert self.ours is not None
-        props = _page_props(self.bucket, variant)
-        answer = self.local.update(PAGE, self.ours["pid"], props, self.ours["props"], logical_id="Page")
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours["props"] = props
-        self.theirs.pop(PAGE_KEY, None)
-
-    @precondition(lambda self: self.ours is not None)
-    @rule()
-    def ours_delete(self) -> None:
-        assert self.ours is not None
-        answer = self.local.delete(PAGE, self.ours["pid"], self.ours["props"], logical_id="Page")
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours = None
+    def updated(self) -> None:
+        self.theirs.pop(PAGE_KEY, None)  # our Update writes our page over whatever sat at its key
 
     def _put(self, key: str, slot: int) -> None:
         self.steps += 1
@@ -130,8 +94,7 @@ class PageInBucket(RuleBasedStateMachine):
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self.theirs.pop(key, None)
 
-    @invariant()
-    def nothing_lost(self) -> None:
+    def check(self) -> None:
         s3, bucket = self.s3, self.bucket
         for key, body in self.theirs.items():
             got = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -189,10 +152,11 @@ def _profiles(connect: Any, instance_id: str) -> tuple[str, str]:
     return routing, security
 
 
-class DirectoryOnInstance(RuleBasedStateMachine):
+class DirectoryOnInstance(OurResource):
     """Our user directory and users made by hand on one instance."""
 
-    local: LocalCloudFormation
+    TYPE, LOGICAL_ID = DIRECTORY, "Agents"
+    THEIR_STEPS = ("their_add",)
     s3: Any
     connect: Any
     unique: Callable[[str], str]
@@ -212,54 +176,15 @@ class DirectoryOnInstance(RuleBasedStateMachine):
         self.routing, self.security = _profiles(connect, self.instance_id)
         self.prefix = unique("u").replace("-", "")
         self.by_hand: dict[str, dict[str, str]] = {}  # username -> {"id", "last"}
-        self.ours: dict[str, Any] | None = None
         self.edits = 0
 
-    def _props(self, variant: int) -> dict[str, Any]:
+    def props(self, variant: int) -> dict[str, Any]:
         return {
             "InstanceArn": self.instance_arn,
             "Bucket": self.bucket,
             "Key": _csv(self.s3, self.bucket, variant, self.prefix),
             "RequestsPerSecond": 200,
         }
-
-    @initialize(before=st.lists(VARIANT, max_size=2), variant=VARIANT)
-    def hand_made_then_ours_create(self, before: list[int], variant: int) -> None:
-        """A few users made by hand, then our Create: every run has one."""
-        for slot in before:
-            if self._name(slot) not in self.by_hand:
-                self.their_add(slot)
-                self.nothing_lost()
-        self.ours_create(variant)
-
-    @precondition(lambda self: self.ours is None)
-    @rule(variant=VARIANT)
-    def ours_create(self, variant: int) -> None:
-        props = self._props(variant)
-        answer = self.local.create(DIRECTORY, props, logical_id="Agents")
-        self.ours = {
-            "pid": assert_one_valid_response(answer, "SUCCESS")["PhysicalResourceId"],
-            "props": props,
-        }
-
-    @precondition(lambda self: self.ours is not None)
-    @rule(variant=VARIANT)
-    def ours_update(self, variant: int) -> None:
-        assert self.ours is not None
-        props = self._props(variant)
-        answer = self.local.update(
-            DIRECTORY, self.ours["pid"], props, self.ours["props"], logical_id="Agents"
-        )
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours["props"] = props
-
-    @precondition(lambda self: self.ours is not None)
-    @rule()
-    def ours_delete(self) -> None:
-        assert self.ours is not None
-        answer = self.local.delete(DIRECTORY, self.ours["pid"], self.ours["props"], logical_id="Agents")
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours = None
 
     def _name(self, slot: int) -> str:
         return f"hand{slot}{self.prefix}"
@@ -300,8 +225,7 @@ class DirectoryOnInstance(RuleBasedStateMachine):
         if name in self.by_hand:
             self.connect.delete_user(InstanceId=self.instance_id, UserId=self.by_hand.pop(name)["id"])
 
-    @invariant()
-    def nothing_lost(self) -> None:
+    def check(self) -> None:
         connect, instance_id = self.connect, self.instance_id
         for name, expected in self.by_hand.items():
             user = connect.describe_user(InstanceId=instance_id, UserId=expected["id"])["User"]

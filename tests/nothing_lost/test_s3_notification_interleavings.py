@@ -15,25 +15,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import rule, run_state_machine_as_test
 
 from gapfill.local.protocol import LocalCloudFormation
-from tests.contract.suite import assert_one_valid_response
 from tests.integration import s3_destinations as dest
-from tests.nothing_lost.plans import INTERLEAVING, VARIANT
+from tests.nothing_lost.plans import INTERLEAVING, VARIANT, OurResource
 
 TYPE = "Custom::S3BucketNotification"
 OUR_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectRemoved:*"]
 THEIR_IDS = ["their-a", "their-b", "gapfill-lookalike-of-ours"]
-THEIR_STEPS = ["their_put", "their_change", "their_remove"]
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +133,11 @@ def _put(key: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return put
 
 
-class Interleaving(RuleBasedStateMachine):
+class Interleaving(OurResource):
     """Our notification and another party's configurations on one bucket."""
 
-    local: LocalCloudFormation
+    TYPE, LOGICAL_ID = TYPE, "Notifications"
+    THEIR_STEPS = ("their_put", "their_change", "their_remove")
     pool: dict[str, list[str]]
     s3: Any
     make_bucket: Callable[[], str]
@@ -156,51 +147,9 @@ class Interleaving(RuleBasedStateMachine):
         self.bucket = self.make_bucket()
         self.theirs: dict[str, tuple[str, dict[str, Any]]] = {}  # Id -> (document key, entry) as last written
         self.versions: dict[int, int] = {}
-        self.ours: dict[str, Any] | None = None  # physical id, properties, our configuration ids
 
-    def _props(self, variant: int) -> dict[str, Any]:
+    def props(self, variant: int) -> dict[str, Any]:
         return {"BucketName": self.bucket, "NotificationConfiguration": _ours(self.pool, variant)}
-
-    @initialize(
-        before=st.lists(st.tuples(st.sampled_from(THEIR_STEPS), VARIANT), max_size=2), variant=VARIANT
-    )
-    def theirs_then_ours_create(self, before: list[tuple[str, int]], variant: int) -> None:
-        """A few of the other party's steps, then our Create: every run has one."""
-        for step, slot in before:
-            getattr(self, step)(slot)
-            self.nothing_lost()
-        self.ours_create(variant)
-
-    @precondition(lambda self: self.ours is None)
-    @rule(variant=VARIANT)
-    def ours_create(self, variant: int) -> None:
-        props = self._props(variant)
-        answer = self.local.create(TYPE, props, logical_id="Notifications")
-        body = assert_one_valid_response(answer, "SUCCESS")
-        self.ours = {
-            "pid": body["PhysicalResourceId"],
-            "props": props,
-            "ids": answer.data["ConfigurationIds"],
-        }
-
-    @precondition(lambda self: self.ours is not None)
-    @rule(variant=VARIANT)
-    def ours_update(self, variant: int) -> None:
-        assert self.ours is not None
-        props = self._props(variant)
-        answer = self.local.update(
-            TYPE, self.ours["pid"], props, self.ours["props"], logical_id="Notifications"
-        )
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours = {**self.ours, "props": props, "ids": answer.data["ConfigurationIds"]}
-
-    @precondition(lambda self: self.ours is not None)
-    @rule()
-    def ours_delete(self) -> None:
-        assert self.ours is not None
-        answer = self.local.delete(TYPE, self.ours["pid"], self.ours["props"], logical_id="Notifications")
-        assert_one_valid_response(answer, "SUCCESS")
-        self.ours = None
 
     @rule(slot=VARIANT)
     def their_put(self, slot: int) -> None:
@@ -221,9 +170,9 @@ class Interleaving(RuleBasedStateMachine):
         _their_write(self.s3, self.bucket, _remove(THEIR_IDS[slot]))
         self.theirs.pop(THEIR_IDS[slot], None)
 
-    @invariant()
-    def nothing_lost(self) -> None:
-        _assert_state(self.s3, self.bucket, self.theirs, self.ours)
+    def check(self) -> None:
+        ids = self.ours["data"]["ConfigurationIds"] if self.ours else None
+        _assert_state(self.s3, self.bucket, self.theirs, ids)
 
 
 def test_interleaved_with_another_partys_changes_nothing_not_ours_changes(
@@ -238,7 +187,7 @@ def test_interleaved_with_another_partys_changes_nothing_not_ours_changes(
 
 
 def _assert_state(
-    s3: Any, bucket: str, theirs: dict[str, tuple[str, dict[str, Any]]], ours: dict[str, Any] | None
+    s3: Any, bucket: str, theirs: dict[str, tuple[str, dict[str, Any]]], ours: str | None
 ) -> None:
     document = _document(s3, bucket)
     present = {e["Id"]: (key, e) for key, entries in document.items() for e in entries}
@@ -246,7 +195,7 @@ def _assert_state(
         assert their_id in present, f"another party's configuration {their_id} was removed"
         assert present[their_id][0] == key
         assert _canonical(present[their_id][1]) == _canonical(entry), f"{their_id} was changed"
-    our_ids = set(ours["ids"].split(",")) if ours else set()
+    our_ids = set(ours.split(",")) if ours else set()
     unexpected = set(present) - set(theirs) - our_ids
     assert not unexpected, f"configurations nobody owns now: {unexpected}"
     assert our_ids <= set(present), "our own configurations are missing"
