@@ -7,10 +7,10 @@ only a few on the client side, and moto almost none, so without this layer a pro
 could send what AWS refuses and pass every test.
 
 The layer is generic (every service botocore has a model for, the signing name of the
-request telling which): a WSGI wrapper around moto server's dispatcher finds the operation
-of each request (moto's own router, from botocore's model), parses it into the input shape
-(moto's protocol parsers: URI, query string, headers and body members alike), walks the
-shape with :func:`violations` and, on any violation, answers as the service does: the
+request telling which): a WSGI wrapper around moto server's dispatcher takes the operation
+of each request and its input members from :func:`gapfill.emulator.requests.identify` (moto's
+own router and protocol parsers, from botocore's model; worked out once per request for
+every layer), walks the shape with :func:`violations` and, on any violation, answers as the service does: the
 validation error the operation documents (``InvalidParameterException`` for Connect,
 ``InvalidArgumentException`` for Firehose, ...), its HTTP status, in the protocol's error
 format, with AWS's "N validation errors detected" message. Nothing here names an
