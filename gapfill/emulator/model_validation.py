@@ -7,10 +7,10 @@ only a few on the client side, and moto almost none, so without this layer a pro
 could send what AWS refuses and pass every test.
 
 The layer is generic (every service botocore has a model for, the signing name of the
-request telling which): a WSGI wrapper around moto server's dispatcher finds the operation
-of each request (moto's own router, from botocore's model), parses it into the input shape
-(moto's protocol parsers: URI, query string, headers and body members alike), walks the
-shape with :func:`violations` and, on any violation, answers as the service does: the
+request telling which): a WSGI wrapper around moto server's dispatcher takes the operation
+of each request and its input members from :func:`gapfill.emulator.requests.identify` (moto's
+own router and protocol parsers, from botocore's model; worked out once per request for
+every layer), walks the shape with :func:`violations` and, on any violation, answers as the service does: the
 validation error the operation documents (``InvalidParameterException`` for Connect,
 ``InvalidArgumentException`` for Firehose, ...), its HTTP status, in the protocol's error
 format, with AWS's "N validation errors detected" message. Nothing here names an
@@ -28,7 +28,6 @@ why.
 from __future__ import annotations
 
 import functools
-import io
 import json
 import logging
 import threading
@@ -42,7 +41,7 @@ from xml.sax.saxutils import escape
 
 import regex
 
-from gapfill.emulator import documented, s3_notifications
+from gapfill.emulator import documented, requests, s3_notifications
 
 log = logging.getLogger(__name__)
 
@@ -381,94 +380,25 @@ def _keep(service: str, operation: str, found: Iterable[Violation]) -> list[Viol
 # -- the HTTP layer ----------------------------------------------------------------------
 
 
-def _signing_name(environ: Mapping[str, Any]) -> str | None:
-    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
-    try:
-        scope = auth.split(",", maxsplit=1)[0].split()[1]
-        return scope.split("/")[3].lower()
-    except IndexError:
-        return None
-
-
-def _parsed(service: str, environ: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-    """(operation model, input parameters) of this request, or None if moto cannot tell."""
-    from moto.core.parse import PROTOCOL_PARSERS
-    from moto.core.request import Request, determine_request_protocol
-    from moto.core.routing import get_service_router
-    from moto.core.utils import get_service_model
-    from werkzeug.exceptions import HTTPException
-
-    request = Request(environ)
-    data = request.get_data(cache=True, parse_form_data=False)
-    environ["wsgi.input"] = io.BytesIO(data)
-    environ["CONTENT_LENGTH"] = str(len(data))
-    try:
-        operation, uri_params = get_service_router(service).match(request)
-        protocol = determine_request_protocol(get_service_model(service), request.content_type)
-        parser = PROTOCOL_PARSERS[protocol](operation)
-        params = parser.parse(
-            {
-                "method": request.method,
-                "values": request.values,
-                "headers": request.headers,
-                "body": data,
-                "url_path": request.path,
-                "url_params": uri_params,
-            }
-        )
-    except (HTTPException, NotImplementedError):
-        return None
-    except Exception:  # moto's parsers raise what they meet; moto itself will answer
-        log.debug("request not parsed for validation", exc_info=True)
-        return None
-    return operation, dict(params or {})
-
-
-#: Signing names shared by services not named after them; the request's route tells which.
-SHARED_SIGNING_NAMES = {"execute-api": ("apigatewaymanagementapi",), "lex": ("lexv2-models",)}
-
-
-@functools.lru_cache(maxsize=256)
-def services_for(signing_name: str | None) -> tuple[str, ...]:
-    """The botocore services a SigV4 signing name may stand for, as their models say."""
-    if not signing_name:
-        return ()
-    from botocore.exceptions import UnknownServiceError
-    from moto.core.utils import get_service_model
-
-    found = []
-    for name in (signing_name, *SHARED_SIGNING_NAMES.get(signing_name, ())):
-        try:
-            model = get_service_model(name)
-        except (UnknownServiceError, ValueError):
-            continue
-        if model.signing_name == signing_name:
-            found.append(name)
-    return tuple(found)
-
-
 def validates(service: str) -> bool:
     """Whether requests of ``service`` (a botocore service name) pass this layer."""
     from moto.core.utils import get_service_model
 
-    return service in services_for(get_service_model(service).signing_name)
+    return service in requests.services_for(get_service_model(service).signing_name)
 
 
 def check_request(environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """The answer AWS would give instead of serving this request, or None to serve it."""
-    candidates = services_for(_signing_name(environ))
-    if not candidates or str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+    if str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
         return None
-    found = None
-    for service in candidates:
-        found = _parsed(service, environ)
-        if found is not None:
-            break
-    if found is None:
+    found = requests.identify(environ)
+    if found is None or not requests.services_for(found.signature.signing_name):
+        return None
+    if not found.parsed:
         with _lock:
-            unparsed[candidates[0]] += 1
+            unparsed[found.service or requests.services_for(found.signature.signing_name)[0]] += 1
         return None
-    operation, params = found
+    service, operation, params = found.service, found.operation, found.params
     key = (service, operation.name)
     with _lock:
         validated[key] += 1

@@ -1,9 +1,9 @@
 """Nothing lost (protocol rule 6), S3 bucket notifications, at the protocol level.
 
-Hypothesis interleaves our Create/Update/Delete (through the real handler, over the local
+A hypothesis state machine interleaves our Create/Update/Delete (through the real handler, over the local
 ResponseURL, against the emulator) with another party's read-modify-write of its own
-configurations on the same bucket: adding, changing and removing entries, including one
-whose Id starts with our ``gapfill-`` prefix. After every step, every configuration that is
+configurations on the same bucket (its rules): adding, changing and removing entries,
+including one whose Id starts with our ``gapfill-`` prefix. After every step (its invariant), every configuration that is
 not ours must be exactly as its owner last wrote it, and ours exactly as the template says.
 (The merge function itself is property-tested in tests/unit/test_s3_notification_config.py.)
 """
@@ -11,25 +11,19 @@ not ours must be exactly as its owner last wrote it, and ours exactly as the tem
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis.stateful import rule, run_state_machine_as_test
 
 from gapfill.local.protocol import LocalCloudFormation
-from tests.contract.suite import assert_one_valid_response
 from tests.integration import s3_destinations as dest
-from tests.nothing_lost.plans import Step, with_create
+from tests.nothing_lost.plans import INTERLEAVING, VARIANT, OurResource
 
 TYPE = "Custom::S3BucketNotification"
 OUR_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectRemoved:*"]
 THEIR_IDS = ["their-a", "their-b", "gapfill-lookalike-of-ours"]
-
-steps = with_create(
-    st.tuples(st.sampled_from(["their-put", "their-change", "their-remove"]), st.integers(0, 2)), max_size=9
-)
 
 
 @pytest.fixture(scope="module")
@@ -116,74 +110,84 @@ def _their_write(s3: Any, bucket: str, change: Any) -> None:
     document = {k: v for k, v in got.items() if v != []}
     for entries in document.values():
         for entry in entries if isinstance(entries, list) else []:
-            for rule in entry.get("Filter", {}).get("Key", {}).get("FilterRules", []):
-                rule["Name"] = rule["Name"].lower()
+            for filter_rule in entry.get("Filter", {}).get("Key", {}).get("FilterRules", []):
+                filter_rule["Name"] = filter_rule["Name"].lower()
     change(document)
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=document)
 
 
-@settings(
-    max_examples=int(__import__("os").environ.get("GAPFILL_NOTHING_LOST_EXAMPLES", "20")),
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(plan=steps)
+def _remove(their_id: str) -> Callable[[dict[str, Any]], None]:
+    def remove(doc: dict[str, Any]) -> None:
+        for key in list(doc):
+            if isinstance(doc[key], list):
+                doc[key] = [e for e in doc[key] if e.get("Id") != their_id]
+
+    return remove
+
+
+def _put(key: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def put(doc: dict[str, Any]) -> None:
+        _remove(entry["Id"])(doc)
+        doc.setdefault(key, []).append(copy.deepcopy(entry))
+
+    return put
+
+
+class Interleaving(OurResource):
+    """Our notification and another party's configurations on one bucket."""
+
+    TYPE, LOGICAL_ID = TYPE, "Notifications"
+    THEIR_STEPS = ("their_put", "their_change", "their_remove")
+    pool: dict[str, list[str]]
+    s3: Any
+    make_bucket: Callable[[], str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bucket = self.make_bucket()
+        self.theirs: dict[str, tuple[str, dict[str, Any]]] = {}  # Id -> (document key, entry) as last written
+        self.versions: dict[int, int] = {}
+
+    def props(self, variant: int) -> dict[str, Any]:
+        return {"BucketName": self.bucket, "NotificationConfiguration": _ours(self.pool, variant)}
+
+    @rule(slot=VARIANT)
+    def their_put(self, slot: int) -> None:
+        self._their_write(slot, self.versions.get(slot, 0))
+
+    @rule(slot=VARIANT)
+    def their_change(self, slot: int) -> None:
+        self._their_write(slot, self.versions.get(slot, 0) + 1)
+
+    def _their_write(self, slot: int, version: int) -> None:
+        self.versions[slot] = version
+        key, entry = _theirs(self.pool, slot, version)
+        _their_write(self.s3, self.bucket, _put(key, entry))
+        self.theirs[THEIR_IDS[slot]] = (key, entry)
+
+    @rule(slot=VARIANT)
+    def their_remove(self, slot: int) -> None:
+        _their_write(self.s3, self.bucket, _remove(THEIR_IDS[slot]))
+        self.theirs.pop(THEIR_IDS[slot], None)
+
+    def check(self) -> None:
+        ids = self.ours["data"]["ConfigurationIds"] if self.ours else None
+        _assert_state(self.s3, self.bucket, self.theirs, ids)
+
+
 def test_interleaved_with_another_partys_changes_nothing_not_ours_changes(
-    plan: list[Step], local: LocalCloudFormation, pool: dict[str, list[str]], aws: Any, unique: Any
+    local: LocalCloudFormation, pool: dict[str, list[str]], aws: Any, unique: Any
 ) -> None:
-    s3 = aws("s3")
-    bucket = dest.bucket(aws, unique("nothing-lost"))
-    theirs: dict[str, tuple[str, dict[str, Any]]] = {}  # Id -> (document key, entry) as last written
-    versions: dict[int, int] = {}
-    ours: dict[str, Any] | None = None  # (physical id, properties, our configuration ids)
-    for action, arg in plan:
-        if action.startswith("ours"):
-            props = {"BucketName": bucket, "NotificationConfiguration": _ours(pool, arg)}
-            if action == "ours-create" and ours is None:
-                answer = local.create(TYPE, props, logical_id="Notifications")
-                body = assert_one_valid_response(answer, "SUCCESS")
-                ours = {
-                    "pid": body["PhysicalResourceId"],
-                    "props": props,
-                    "ids": answer.data["ConfigurationIds"],
-                }
-            elif action == "ours-update" and ours is not None:
-                answer = local.update(TYPE, ours["pid"], props, ours["props"], logical_id="Notifications")
-                assert_one_valid_response(answer, "SUCCESS")
-                ours = {**ours, "props": props, "ids": answer.data["ConfigurationIds"]}
-            elif action == "ours-delete" and ours is not None:
-                answer = local.delete(TYPE, ours["pid"], ours["props"], logical_id="Notifications")
-                assert_one_valid_response(answer, "SUCCESS")
-                ours = None
-        else:
-            their_id = THEIR_IDS[arg]
-            if action == "their-remove":
+    class Run(Interleaving):
+        pass
 
-                def remove(doc: dict[str, Any], their_id: str = their_id) -> None:
-                    for key in list(doc):
-                        if isinstance(doc[key], list):
-                            doc[key] = [e for e in doc[key] if e.get("Id") != their_id]
-
-                _their_write(s3, bucket, remove)
-                theirs.pop(their_id, None)
-            else:
-                versions[arg] = versions.get(arg, 0) + (1 if action == "their-change" else 0)
-                key, entry = _theirs(pool, arg, versions[arg])
-
-                def put(doc: dict[str, Any], key: str = key, entry: dict[str, Any] = entry) -> None:
-                    for k in list(doc):
-                        if isinstance(doc[k], list):
-                            doc[k] = [e for e in doc[k] if e.get("Id") != entry["Id"]]
-                    doc.setdefault(key, []).append(copy.deepcopy(entry))
-
-                _their_write(s3, bucket, put)
-                theirs[their_id] = (key, entry)
-        _assert_state(s3, bucket, theirs, ours)
+    Run.local, Run.pool, Run.s3 = local, pool, aws("s3")
+    Run.make_bucket = staticmethod(lambda: dest.bucket(aws, unique("nothing-lost")))
+    run_state_machine_as_test(Run, settings=INTERLEAVING)
 
 
 def _assert_state(
-    s3: Any, bucket: str, theirs: dict[str, tuple[str, dict[str, Any]]], ours: dict[str, Any] | None
+    s3: Any, bucket: str, theirs: dict[str, tuple[str, dict[str, Any]]], ours: str | None
 ) -> None:
     document = _document(s3, bucket)
     present = {e["Id"]: (key, e) for key, entries in document.items() for e in entries}
@@ -191,7 +195,7 @@ def _assert_state(
         assert their_id in present, f"another party's configuration {their_id} was removed"
         assert present[their_id][0] == key
         assert _canonical(present[their_id][1]) == _canonical(entry), f"{their_id} was changed"
-    our_ids = set(ours["ids"].split(",")) if ours else set()
+    our_ids = set(ours.split(",")) if ours else set()
     unexpected = set(present) - set(theirs) - our_ids
     assert not unexpected, f"configurations nobody owns now: {unexpected}"
     assert our_ids <= set(present), "our own configurations are missing"

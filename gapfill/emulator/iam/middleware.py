@@ -9,15 +9,15 @@ every evaluated call is recorded (:mod:`.report`).
 
 from __future__ import annotations
 
-import io
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from gapfill.emulator import documented
-from gapfill.emulator.iam import authorization, policy, report, requests
+from gapfill.emulator import documented, requests
+from gapfill.emulator.iam import authorization, policy, report
+from gapfill.emulator.iam import requests as iam_requests
 from gapfill.emulator.iam.roles import KEY_PREFIX, PARTITION, Role
 
 MISSING_KEY_403 = documented.rule(
@@ -54,7 +54,7 @@ def role_for(access_key: str) -> Role | None:
         return _roles.get(access_key)
 
 
-def context_for(role: Role, call: requests.Call, bucket_account: str) -> dict[str, list[str]]:
+def context_for(role: Role, call: iam_requests.Call, bucket_account: str) -> dict[str, list[str]]:
     """The request context keys the project's conditions use (lower-case)."""
     context = {
         "aws:principalaccount": [role.account],
@@ -67,7 +67,7 @@ def context_for(role: Role, call: requests.Call, bucket_account: str) -> dict[st
     return context
 
 
-def evaluate(role: Role, call: requests.Call) -> list[tuple[authorization.Need, str]]:
+def evaluate(role: Role, call: iam_requests.Call) -> list[tuple[authorization.Need, str]]:
     """Every need of ``call`` with the role's decision on it."""
     pseudo = {"Partition": PARTITION, "Region": call.region, "Account": role.account}
     context = context_for(role, call, role.account)
@@ -78,7 +78,7 @@ def evaluate(role: Role, call: requests.Call) -> list[tuple[authorization.Need, 
 
 
 def _error_response(
-    call: requests.Call, method: str, message: str
+    call: iam_requests.Call, method: str, message: str
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     request_id = str(uuid.uuid4())
     if call.protocol in {"rest-xml", "query"}:
@@ -124,23 +124,12 @@ class Authorizer:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        headers = {
-            k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")
-        }
-        access = requests.credential(headers)
-        role = role_for(access[0]) if access else None
+        signed = requests.signature(str(environ.get("HTTP_AUTHORIZATION", "")))
+        role = role_for(signed.access_key) if signed else None
         if role is None:
             return self.app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = b""
-        if length:  # a chunked body is left to moto: no operation is told by its body alone
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
         method = str(environ.get("REQUEST_METHOD", "GET"))
-        raw_path = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/"))
-        call = requests.parse(
-            method, raw_path.split("?", 1)[0], environ.get("QUERY_STRING", ""), headers, body
-        )
+        call = iam_requests.call(environ)
         if call is None or not call.operation:
             report.record(role, call, [], note="operation not recognised from the service model")
             return self.app(environ, start_response)
@@ -156,7 +145,7 @@ class Authorizer:
     def _missing_key_rule(
         self,
         role: Role,
-        call: requests.Call,
+        call: iam_requests.Call,
         method: str,
         environ: dict[str, Any],
         start_response: StartResponse,
