@@ -142,7 +142,7 @@ def check_response_url(url: str) -> None:
     except ValueError as exc:
         raise ResponseURLRejectedError("ResponseURL is not a URL") from exc
     local = os.environ.get(ALLOW_LOCAL_ENV) == "1"
-    if local and parts.scheme in ("http", "https") and _is_loopback(host):
+    if local and parts.scheme in ("http", "https") and is_loopback(host):
         return
     if (
         parts.scheme == "https"
@@ -164,7 +164,8 @@ def _is_response_host(host: str, path: str) -> bool:
     return bool(_PATH_HOST.fullmatch(host) and _PATH_BUCKET.match(path))
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (local runs only: never an AWS endpoint)."""
     if host == "localhost":
         return True
     try:

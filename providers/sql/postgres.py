@@ -21,7 +21,6 @@ in a re-invocation) and reports it in Data. What runs is decided by
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from providers.core.aws import error_code
 from providers.core.errors import ProviderError
 from providers.core.ids import short_hash
 from providers.core.provider import Outcome, Pending, Provider, ReadResult, Result
+from providers.core.response import is_loopback
 from providers.sql import migrations as engine
 from providers.sql import reading
 
@@ -65,15 +65,6 @@ def connection_settings(properties: Mapping[str, Any], secret: Mapping[str, Any]
         "user": str(user),
         "password": str(password),
     }
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def tls_context(mode: str, host: str, environ: Mapping[str, str]) -> ssl.SSLContext | bool:
