@@ -6,49 +6,24 @@ reasons are test_checkov's."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 
 from gapfill.local.model import LocalDeployError
 from gapfill.local.parameters import check_parameter
 from gapfill.local.parameters import with_defaults as _with_defaults
+from tests.templates.folder import TemplateFolder, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "templates" / "concert-platform"
+_APP = TemplateFolder(FOLDER)
+load, resources, parameters = _APP.load, _APP.resources, _APP.parameters
 CHILDREN = ("networking", "storage", "compute", "chatbot", "monitoring", "logging")
 FILES = ("platform", *CHILDREN)
 ENVIRONMENTS = ("development", "staging", "production")
-
-
-def load(name: str) -> dict[str, Any]:
-    template, matches = decode(str(FOLDER / f"{name}.yaml"))
-    assert not matches, matches
-    assert isinstance(template, dict)
-    return template
-
-
-def resources(name: str, kind: str) -> dict[str, Mapping[str, Any]]:
-    return {k: v for k, v in load(name)["Resources"].items() if v["Type"] == kind}
-
-
-def walk(node: Any) -> Iterator[Any]:
-    yield node
-    if isinstance(node, Mapping):
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
-
-
-def parameters(environment: str) -> dict[str, str]:
-    data = json.loads((FOLDER / "parameters" / f"{environment}.json").read_text())
-    return {p["ParameterKey"]: p["ParameterValue"] for p in data}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

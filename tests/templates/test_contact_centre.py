@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cfnlint.decode import decode
 
 from gapfill.lint.intrinsics import get_att_target
 from gapfill.lint.runner import expand
+from tests.templates.folder import TemplateFolder, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "templates" / "contact-centre"
+_APP = TemplateFolder(FOLDER)
+load, resources, parameters = _APP.load, _APP.resources, _APP.parameters
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 CHILDREN = {
     "Vpc": "vpc",
@@ -37,32 +39,6 @@ CHILDREN = {
     "Events": "event_bridge",
 }
 CIDRS = {"dev": "10.113.0.0/16", "prod": "10.115.0.0/16"}
-
-
-def load(name: str) -> dict[str, Any]:
-    template, matches = decode(str(FOLDER / f"{name}.yaml"))
-    assert not matches, matches
-    assert isinstance(template, dict)
-    return template
-
-
-def resources(name: str, kind: str) -> dict[str, Any]:
-    return {k: v for k, v in load(name)["Resources"].items() if v["Type"] == kind}
-
-
-def walk(node: Any) -> Iterator[Any]:
-    yield node
-    if isinstance(node, Mapping):
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
-
-
-def parameters(environment: str) -> dict[str, str]:
-    rows = json.loads((FOLDER / "parameters" / f"{environment}.json").read_text())
-    return {row["ParameterKey"]: row["ParameterValue"] for row in rows}
 
 
 def test_every_template_is_in_the_lint_run_over_templates() -> None:
